@@ -1,0 +1,525 @@
+"""Load assumptions files (TOML) into validated, frozen :class:`~nplv_sim.schema.Assumptions`.
+
+Two kinds of file (see ``docs/assumptions-files.md``):
+
+* a **facts** file (``schema = "nplv-sim/facts/1"``): the report's figures only;
+* an **uncertainty** file (``schema = "nplv-sim/uncertainty/1"``): laws, correlations and
+  add-ons, pointing to its facts file with ``facts = "..."``.
+
+Either can be loaded; a facts file alone gives a model without uncertainty. Every error
+is one :class:`~nplv_sim.errors.AssumptionsError` naming file, entry and field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from .core.distributions import LawError, make_law
+from .errors import AssumptionsError, suggest
+from .schema import (
+    EFFECTS,
+    Addon,
+    Assumptions,
+    Component,
+    Correlation,
+    ExtraFunding,
+    Facts,
+    FundingSource,
+    Input,
+    Period,
+    Pillar,
+    Published,
+    VatGroup,
+)
+from .tomlreader import Table, read_toml, tables
+
+__all__ = ["DEFAULT_ASSUMPTIONS", "default_assumptions_path", "load_assumptions", "load_facts"]
+
+FACTS_SCHEMA = "nplv-sim/facts/1"
+UNCERTAINTY_SCHEMA = "nplv-sim/uncertainty/1"
+DEFAULT_ASSUMPTIONS = "rebel_2026_uncertainty.toml"
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+MEASURES = ("shortfall", "shortfall_per_year", "need", "funding")
+
+
+def distributions_dir() -> Path:
+    """Folder of the shipped assumptions files (repository or installed package)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_distributions", here.parent.parent / "distributions"):
+        if candidate.is_dir():
+            return candidate
+    raise AssumptionsError(here, "", "the shipped distributions/ folder is missing from this installation")
+
+
+def default_assumptions_path() -> Path:
+    """Path of the shipped default uncertainty file."""
+    return distributions_dir() / DEFAULT_ASSUMPTIONS
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _check_name(t: Table, name: str) -> None:
+    if not _NAME.match(name):
+        raise t.error("", f"name {name!r} must be lower-case letters, digits and '_', starting with a letter")
+
+
+def _top(path: Path, data: dict, schema: str) -> Table:
+    top = Table(path, "", data)
+    found = top.raw("schema")
+    if found != schema:
+        other = UNCERTAINTY_SCHEMA if schema == FACTS_SCHEMA else FACTS_SCHEMA
+        hint = "this is the other kind of file" if found == other else f'expected schema = "{schema}"'
+        raise top.error("schema", f"is {found!r}", hint)
+    return top
+
+
+def load_facts(path: str | Path) -> Facts:
+    """Load and validate a facts file.
+
+    Parameters
+    ----------
+    path : str or Path
+        A TOML file with ``schema = "nplv-sim/facts/1"``.
+
+    Returns
+    -------
+    Facts
+    """
+    path = Path(path)
+    top = _top(path, read_toml(path), FACTS_SCHEMA)
+    title = top.string("title")
+    report = top.string("report")
+    top.raw("seed_file")
+
+    periods = []
+    for t in tables(path, top, "periods"):
+        name = t.entry.split(".", 1)[1]
+        first, last = t.integer("first_year"), t.integer("last_year")
+        if last < first:
+            raise t.error("last_year", f"= {last} comes before first_year = {first}")
+        periods.append(Period(name, first, last, t.string("label_nl"), t.string("label_en"), t.string("source")))
+        t.finish()
+    periods.sort(key=lambda p: p.first_year)
+    for a, b in zip(periods, periods[1:], strict=False):
+        if b.first_year != a.last_year + 1:
+            raise AssumptionsError(path, f"periods.{b.name}", f"first_year: {b.first_year} does not follow {a.name}'s last year {a.last_year}")
+    period_names = [p.name for p in periods]
+
+    pillars = []
+    for t in tables(path, top, "pillars"):
+        name = t.entry.split(".", 1)[1]
+        _check_name(t, name)
+        pillars.append(Pillar(name, t.string("label_nl"), t.string("label_en"), t.string("source")))
+        t.finish()
+    pillar_names = [p.name for p in pillars]
+
+    components = []
+    for t in tables(path, top, "components"):
+        name = t.entry.split(".", 1)[1]
+        _check_name(t, name)
+        pillar = t.string("pillar")
+        if pillar not in pillar_names:
+            raise t.error("pillar", f"unknown pillar {pillar!r}", suggest(pillar, pillar_names))
+        components.append(
+            Component(
+                name=name,
+                pillar=pillar,
+                label_nl=t.string("label_nl"),
+                label_en=t.string("label_en"),
+                need=MappingProxyType(t.mapping("need", period_names, low=0.0)),
+                rijk_key=t.number("rijk_key", low=0.0, high=1.0),
+                published_rijk=MappingProxyType(t.mapping("published_rijk", period_names, low=0.0, required=False)),
+                source=t.string("source"),
+                note=t.string("note", ""),
+            )
+        )
+        t.finish()
+    comp_pillar = {c.name: c.pillar for c in components}
+
+    sources = []
+    for t in tables(path, top, "sources"):
+        name = t.entry.split(".", 1)[1]
+        _check_name(t, name)
+        sources.append(_funding_source(t, name, pillar_names, period_names, comp_pillar))
+        t.finish()
+
+    figures: dict[str, Any] = {}
+    for t in tables(path, top, "figures", required=False):
+        name = t.entry.split(".", 1)[1]
+        value = t.raw("value")
+        if value is None:
+            raise t.error("value", "is required")
+        t.string("unit")
+        t.string("source")
+        t.string("note", "")
+        figures[name] = value
+        t.finish()
+
+    published = []
+    raw_published = top.raw("published", [])
+    if not isinstance(raw_published, list):
+        raise top.error("published", "must be an array of tables ([[published]])")
+    for i, entry in enumerate(raw_published):
+        t = Table(path, f"published[{i}]", entry)
+        published.append(_published(t, pillar_names, period_names))
+        t.finish()
+    top.finish()
+    return Facts(
+        path=str(path),
+        sha256=_sha256(path),
+        title=title,
+        report=report,
+        periods=tuple(periods),
+        pillars=tuple(pillars),
+        components=tuple(components),
+        sources=tuple(sources),
+        figures=MappingProxyType(figures),
+        published=tuple(published),
+    )
+
+
+def _funding_source(t: Table, name: str, pillars: list[str], periods: list[str], comp_pillar: dict[str, str]) -> FundingSource:
+    pillar = t.string("pillar")
+    if pillar not in pillars:
+        raise t.error("pillar", f"unknown pillar {pillar!r}", suggest(pillar, pillars))
+    period = t.string("period")
+    if period not in periods:
+        raise t.error("period", f"unknown period {period!r}", suggest(period, periods))
+    allocation = t.mapping("allocation", low=0.0)
+    if not allocation:
+        raise t.error("allocation", "must name at least one component")
+    for comp in allocation:
+        if comp not in comp_pillar:
+            raise t.error(f"allocation.{comp}", "unknown component", suggest(comp, list(comp_pillar)))
+        if comp_pillar[comp] != pillar:
+            raise t.error(f"allocation.{comp}", f"component belongs to pillar {comp_pillar[comp]!r}, the source to {pillar!r}")
+    total = sum(allocation.values())
+    if total <= 0:
+        raise t.error("allocation", "weights must not all be zero")
+    return FundingSource(
+        name=name,
+        pillar=pillar,
+        period=period,
+        label_nl=t.string("label_nl", name),
+        cofin=t.number("cofin", low=0.0),
+        rijk=t.number("rijk", low=0.0),
+        allocation=MappingProxyType({k: v / total for k, v in allocation.items()}),
+        source=t.string("source"),
+        note=t.string("note", ""),
+    )
+
+
+def _published(t: Table, pillars: list[str], periods: list[str]) -> Published:
+    measure = t.string("measure")
+    if measure not in MEASURES:
+        raise t.error("measure", f"unknown measure {measure!r}", suggest(measure, MEASURES))
+    pillar = t.string("pillar")
+    if pillar not in [*pillars, "all"]:
+        raise t.error("pillar", f"unknown pillar {pillar!r}", suggest(pillar, [*pillars, "all"]))
+    period = t.string("period")
+    if period not in periods:
+        raise t.error("period", f"unknown period {period!r}", suggest(period, periods))
+    scope = t.string("scope")
+    if scope not in ("total", "rijk"):
+        raise t.error("scope", f"must be 'total' or 'rijk', got {scope!r}")
+    netting = t.string("netting", "pillar")
+    if netting not in ("pillar", "component"):
+        raise t.error("netting", f"must be 'pillar' or 'component', got {netting!r}")
+    return Published(
+        figure=t.string("figure"),
+        measure=measure,
+        pillar=pillar,
+        period=period,
+        scope=scope,
+        netting=netting,
+        value=t.number("value"),
+        source=t.string("source"),
+        note=t.string("note", ""),
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Uncertainty file
+# --------------------------------------------------------------------------------------
+_INPUT_META = {
+    "group", "label_en", "label_nl", "unit", "distribution", "baseline", "enabled", "effect",
+    "source", "rationale", "components", "pillars", "periods", "sources", "part", "vat_group",
+    "addon", "extra_funding",
+}
+# Effects whose input must stay within these bounds.
+_BOUNDS = {
+    "need_multiplier": (0.0, None),
+    "funding_multiplier": (0.0, None),
+    "key_shift": (-1.0, 1.0),
+    "vat_excluded": (0.0, 1.0),
+    "vat_rate": (0.0, 1.0),
+    "vat_reclaimable": (0.0, 1.0),
+    "addon_amount": (0.0, None),
+    "addon_rijk_share": (0.0, 1.0),
+    "extra_funding_fraction": (0.0, 1.0),
+}
+
+
+def load_assumptions(path: str | Path | None = None) -> Assumptions:
+    """Load and validate an assumptions file.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        An uncertainty file (which names its facts file) or a facts file alone. None
+        loads the shipped default, ``distributions/rebel_2026_uncertainty.toml``.
+
+    Returns
+    -------
+    Assumptions
+        Frozen, validated assumptions.
+
+    Raises
+    ------
+    AssumptionsError
+        On any problem, naming the file, the entry and the field.
+    """
+    path = default_assumptions_path() if path is None else Path(path)
+    data = read_toml(path)
+    if data.get("schema") == FACTS_SCHEMA:
+        facts = load_facts(path)
+        return Assumptions(path=str(path), sha256=facts.sha256, title=facts.title, facts=facts)
+    top = _top(path, data, UNCERTAINTY_SCHEMA)
+    title = top.string("title")
+    facts_name = top.string("facts")
+    facts_path = (path.parent / facts_name).resolve()
+    if not facts_path.exists():
+        raise top.error("facts", f"file {facts_name!r} not found next to {path.name}")
+    facts = load_facts(facts_path)
+    refs = read_toml(facts_path)
+    comp_names = [c.name for c in facts.components]
+    period_names = [p.name for p in facts.periods]
+    pillar_names = [p.name for p in facts.pillars]
+    source_names = [s.name for s in facts.sources]
+
+    vat_groups = []
+    for t in tables(path, top, "vat_groups", refs, required=False):
+        name = t.entry.split(".", 1)[1]
+        _check_name(t, name)
+        vat_groups.append(VatGroup(name, t.names("components", comp_names), t.string("label_en", name), t.string("source")))
+        t.finish()
+    seen: dict[str, str] = {}
+    for g in vat_groups:
+        for c in g.components:
+            if c in seen:
+                raise AssumptionsError(path, f"vat_groups.{g.name}", f"components: {c!r} is already in vat group {seen[c]!r}")
+            seen[c] = g.name
+
+    years = [y for p in facts.periods for y in range(p.first_year, p.last_year + 1)]
+    addons = []
+    for t in tables(path, top, "addons", refs, required=False):
+        name = t.entry.split(".", 1)[1]
+        _check_name(t, name)
+        addons.append(_addon(t, name, pillar_names, years))
+        t.finish()
+
+    extra = []
+    for t in tables(path, top, "extra_funding", refs, required=False):
+        name = t.entry.split(".", 1)[1]
+        _check_name(t, name)
+        comp = t.string("component")
+        if comp not in comp_names:
+            raise t.error("component", f"unknown component {comp!r}", suggest(comp, comp_names))
+        extra.append(
+            ExtraFunding(
+                name=name,
+                component=comp,
+                pro_rata=MappingProxyType(t.mapping("pro_rata_rijk", period_names, low=0.0)),
+                local_match=t.number("local_match", 0.0, low=0.0),
+                label_en=t.string("label_en", name),
+                label_nl=t.string("label_nl", name),
+                source=t.string("source"),
+                rationale=t.string("rationale"),
+            )
+        )
+        t.finish()
+
+    names = {
+        "components": comp_names,
+        "periods": period_names,
+        "pillars": pillar_names,
+        "sources": source_names,
+        "vat_group": [g.name for g in vat_groups],
+        "addon": [a.name for a in addons],
+        "extra_funding": [e.name for e in extra],
+    }
+    inputs = []
+    for t in tables(path, top, "inputs", refs):
+        name = t.entry.split(".", 1)[1]
+        _check_name(t, name)
+        inputs.append(_input(t, name, names))
+    _check_roles(path, inputs, vat_groups, addons, extra)
+
+    correlations = []
+    raw_corr = top.raw("correlation", [])
+    if not isinstance(raw_corr, list):
+        raise top.error("correlation", "must be an array of tables ([[correlation]])")
+    input_names = [i.name for i in inputs]
+    for i, entry in enumerate(raw_corr):
+        t = Table(path, f"correlation[{i}]", entry)
+        members = t.names("inputs", input_names)
+        if len(members) < 2:
+            raise t.error("inputs", "needs at least two inputs")
+        correlations.append(Correlation(members, t.number("rho", low=-1.0, high=1.0), t.string("source"), t.string("rationale", "")))
+        t.finish()
+    matrix = None
+    if top.has("correlation_matrix"):
+        t = Table(path, "correlation_matrix", top.raw("correlation_matrix"))
+        members = t.names("inputs", input_names)
+        rows = t.raw("matrix")
+        matrix = (members, _square(t, rows, len(members)))
+        t.string("source")
+        t.finish()
+    top.finish()
+    return Assumptions(
+        path=str(path),
+        sha256=_sha256(path),
+        title=title,
+        facts=facts,
+        inputs=tuple(inputs),
+        vat_groups=tuple(vat_groups),
+        addons=tuple(addons),
+        extra_funding=tuple(extra),
+        correlations=tuple(correlations),
+        correlation_matrix=matrix,
+    )
+
+
+def _square(t: Table, rows: Any, n: int) -> tuple[tuple[float, ...], ...]:
+    if not isinstance(rows, list) or len(rows) != n or not all(isinstance(r, list) and len(r) == n for r in rows):
+        raise t.error("matrix", f"must be a square {n} x {n} list of lists (one row per input)")
+    out = tuple(tuple(t.check_number(f"matrix[{i}][{j}]", v, -1.0, 1.0) for j, v in enumerate(r)) for i, r in enumerate(rows))
+    for i in range(n):
+        if abs(out[i][i] - 1.0) > 1e-12:
+            raise t.error(f"matrix[{i}][{i}]", f"the diagonal must be 1, got {out[i][i]:g}")
+        for j in range(i):
+            if abs(out[i][j] - out[j][i]) > 1e-12:
+                raise t.error(f"matrix[{i}][{j}]", f"not symmetric: {out[i][j]:g} vs matrix[{j}][{i}] = {out[j][i]:g}")
+    return out
+
+
+def _addon(t: Table, name: str, pillars: list[str], years: list[int]) -> Addon:
+    pillar = t.string("pillar")
+    if pillar not in pillars:
+        raise t.error("pillar", f"unknown pillar {pillar!r}", suggest(pillar, pillars))
+    parts = t.mapping("parts", low=0.0)
+    if not parts:
+        raise t.error("parts", "must name at least one part")
+    for part in parts:
+        if not _NAME.match(part):
+            raise t.error(f"parts.{part}", "part names must be lower-case letters, digits and '_'")
+    if abs(sum(parts.values()) - 1.0) > 1e-9:
+        raise t.error("parts", f"shares must sum to 1, sum to {sum(parts.values()):.6g}")
+    weights = t.mapping("year_weights", low=0.0, required=False)
+    for y in weights:
+        if not y.isdigit() or int(y) not in years:
+            raise t.error(f"year_weights.{y}", f"must be a year from {years[0]} to {years[-1]}")
+    if weights and sum(weights.values()) <= 0:
+        raise t.error("year_weights", "weights must not all be zero")
+    if not weights:
+        weights = {str(y): 1.0 for y in years}
+    return Addon(
+        name=name,
+        pillar=pillar,
+        label_en=t.string("label_en", name),
+        label_nl=t.string("label_nl", name),
+        parts=MappingProxyType(parts),
+        year_weights=MappingProxyType({int(y): w for y, w in weights.items()}),
+        enabled=t.boolean("enabled", True),
+        source=t.string("source"),
+        rationale=t.string("rationale", ""),
+    )
+
+
+def _input(t: Table, name: str, names: dict[str, list[str]]) -> Input:
+    kind = t.string("distribution")
+    effect = t.string("effect")
+    if effect not in EFFECTS:
+        raise t.error("effect", f"unknown effect {effect!r}", suggest(effect, EFFECTS))
+    targets: dict[str, Any] = {}
+    if effect == "need_multiplier":
+        if t.has("components") == t.has("pillars"):
+            raise t.error("components", "give either components or pillars (one of the two)")
+        if t.has("components"):
+            targets["components"] = t.names("components", names["components"])
+        else:
+            targets["pillars"] = t.names("pillars", names["pillars"])
+        targets["periods"] = t.names("periods", names["periods"], required=False) or tuple(names["periods"])
+    elif effect == "key_shift":
+        targets["components"] = t.names("components", names["components"])
+    elif effect == "funding_multiplier":
+        targets["sources"] = t.names("sources", names["sources"])
+        part = t.string("part", "both")
+        if part not in ("rijk", "cofin", "both"):
+            raise t.error("part", f"must be 'rijk', 'cofin' or 'both', got {part!r}")
+        targets["part"] = part
+    else:
+        key = {"vat": "vat_group", "add": "addon", "ext": "extra_funding"}[effect[:3]]
+        target = t.string(key)
+        if target not in names[key]:
+            raise t.error(key, f"unknown {key.replace('_', ' ')} {target!r}", suggest(target, names[key]))
+        targets[key] = target
+    params = {k: t.resolve(k, v) for k, v in t.data.items() if k not in _INPUT_META}
+    try:
+        law = make_law(kind, params)
+    except LawError as exc:
+        raise t.error(exc.field, str(exc)) from None
+    for k in params:
+        t.used.add(k)
+    baseline = t.number("baseline")
+    lo, hi = law.support()
+    if not lo - 1e-12 <= baseline <= hi + 1e-12:
+        raise t.error("baseline", f"= {baseline:g} lies outside the distribution's range [{lo:g}, {hi:g}]")
+    bound_lo, bound_hi = _BOUNDS[effect]
+    if (bound_lo is not None and lo < bound_lo) or (bound_hi is not None and hi > bound_hi):
+        rng = f"[{bound_lo:g}, {'inf' if bound_hi is None else format(bound_hi, 'g')}]"
+        raise t.error("distribution", f"values from {lo:g} to {hi:g} are impossible for a {effect}: they must lie in {rng}")
+    if effect == "vat_excluded" and not set(getattr(law, "values", (baseline,))) <= {0.0, 1.0}:
+        raise t.error("distribution", "vat_excluded must be 0 or 1 (use bernoulli)")
+    result = Input(
+        name=name,
+        group=t.string("group"),
+        label_en=t.string("label_en"),
+        label_nl=t.string("label_nl", t.data.get("label_en", name)),
+        unit=t.string("unit", "1"),
+        distribution=kind,
+        params=MappingProxyType(params),
+        law=law,
+        baseline=baseline,
+        enabled=t.boolean("enabled", True),
+        effect=effect,
+        targets=MappingProxyType(targets),
+        source=t.string("source"),
+        rationale=t.string("rationale"),
+    )
+    t.finish()
+    return result
+
+
+def _check_roles(path: Path, inputs: list[Input], vat_groups: list[VatGroup], addons: list[Addon], extra: list[ExtraFunding]) -> None:
+    def count(effect: str, key: str, target: str) -> int:
+        return sum(1 for i in inputs if i.effect == effect and i.targets.get(key) == target)
+
+    for g in vat_groups:
+        for role in ("vat_excluded", "vat_rate", "vat_reclaimable"):
+            if count(role, "vat_group", g.name) != 1:
+                raise AssumptionsError(path, f"vat_groups.{g.name}", f"needs exactly one input with effect = {role!r}, found {count(role, 'vat_group', g.name)}")
+    for a in addons:
+        if count("addon_amount", "addon", a.name) < 1:
+            raise AssumptionsError(path, f"addons.{a.name}", "needs at least one input with effect = 'addon_amount'")
+        if count("addon_rijk_share", "addon", a.name) != 1:
+            raise AssumptionsError(path, f"addons.{a.name}", "needs exactly one input with effect = 'addon_rijk_share'")
+    for e in extra:
+        if count("extra_funding_fraction", "extra_funding", e.name) != 1:
+            raise AssumptionsError(path, f"extra_funding.{e.name}", "needs exactly one input with effect = 'extra_funding_fraction'")

@@ -1,0 +1,86 @@
+"""Reconciliation: every published figure beside the deterministic baseline."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import xarray as xr
+
+from .results import simulate
+from .schema import Assumptions
+
+__all__ = ["RECONCILIATION_COLUMNS", "reconcile", "reconciliation_csv", "reconciliation_table"]
+
+RECONCILIATION_COLUMNS = ("figure", "source", "published", "computed", "difference", "note")
+TOLERANCE = 10.0  # the report rounds to 5 or 10 million
+
+
+def _computed(ds: xr.Dataset, measure: str, pillar: str, period: str, scope: str, netting: str) -> float:
+    if measure in ("shortfall", "shortfall_per_year"):
+        if pillar == "all":
+            name = "shortfall_per_year" if measure == "shortfall_per_year" else "shortfall_all_pillars"
+            da = ds[name].sel(period=period, scope=scope, netting=netting)
+        else:
+            da = ds["shortfall"].sel(pillar=pillar, period=period, scope=scope, netting=netting)
+            if measure == "shortfall_per_year":
+                da = da / float(ds["period_years"].sel(period=period))
+    else:
+        da = ds[measure].sel(period=period, scope=scope)
+        da = da.sum("pillar") if pillar == "all" else da.sel(pillar=pillar)
+    return float(da.squeeze())
+
+
+def reconcile(assumptions: Assumptions) -> list[dict[str, object]]:
+    """Rows of the reconciliation table (see :data:`RECONCILIATION_COLUMNS`).
+
+    Parameters
+    ----------
+    assumptions : Assumptions
+        Any assumptions; only their facts and baselines matter.
+
+    Returns
+    -------
+    list of dict
+        One row per published figure, plus ``within_rounding`` (bool).
+    """
+    ds = simulate(assumptions, draws=1, rng=0, deterministic=True)
+    rows = []
+    for p in assumptions.facts.published:
+        got = _computed(ds, p.measure, p.pillar, p.period, p.scope, p.netting)
+        diff = got - p.value
+        rows.append(
+            {
+                "figure": p.figure,
+                "source": p.source,
+                "published": p.value,
+                "computed": round(got, 2),
+                "difference": round(diff, 2),
+                "note": p.note,
+                "within_rounding": abs(diff) <= TOLERANCE,
+            }
+        )
+    return rows
+
+
+def reconciliation_csv(rows: list[dict[str, object]]) -> str:
+    """The reconciliation as CSV text."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=[*RECONCILIATION_COLUMNS, "within_rounding"], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def reconciliation_table(rows: list[dict[str, object]], width: int = 46) -> str:
+    """The reconciliation as a fixed-width text table for the terminal."""
+    head = f"{'figure':<{width}} {'published':>10} {'computed':>10} {'diff':>8}  source / note"
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        flag = "" if r["within_rounding"] else "  ** beyond rounding"
+        lines.append(
+            f"{str(r['figure'])[:width]:<{width}} {r['published']:>10,.0f} {r['computed']:>10,.2f} {r['difference']:>8,.2f}  {r['source']}{flag}"
+        )
+        if r["note"]:
+            lines.append(f"{'':<{width}} {'':>10} {'':>10} {'':>8}  note: {r['note']}")
+    return "\n".join(lines)

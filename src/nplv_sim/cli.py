@@ -1,0 +1,167 @@
+"""Command line: ``nplv-sim run | baseline``. Errors in input: one line on stderr, exit 2.
+
+Exit codes: 0 success; 2 bad input or refused output (message names file and entry);
+130 interrupted (Ctrl-C; no partial results are left); 1 an unexpected internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import os
+import sys
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .assumptions import load_assumptions
+from .baseline import reconcile, reconciliation_csv, reconciliation_table
+from .errors import NplvError
+from .output import check_targets, prepare_dir, write_netcdf, write_text
+from .results import simulate
+from .summary import DEFAULT_QUANTILES, summarize
+from .tables import summary_csv, summary_text
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a non-negative whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be non-negative, got {value}")
+    return value
+
+
+def _quantiles(text: str) -> tuple[float, ...]:
+    try:
+        qs = tuple(float(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be comma-separated numbers, got {text!r}") from None
+    if not qs or any(not 0.0 < q < 1.0 for q in qs):
+        raise argparse.ArgumentTypeError("each quantile must lie strictly between 0 and 1")
+    return qs
+
+
+def add_run_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by every command that runs a simulation."""
+    p.add_argument("assumptions", nargs="?", help="assumptions file (default: the shipped Rebel 2026 register)")
+    p.add_argument("--draws", type=_positive_int, default=100_000, help="Monte Carlo draws (default 100000)")
+    p.add_argument("--seed", type=_seed, default=None, help="seed for a repeatable run (default: fresh, recorded in the output)")
+    p.add_argument("--method", choices=("random", "lhs", "sobol"), default="random", help="sampling method (default random)")
+    p.add_argument("--workers", type=_positive_int, default=1, help="threads (results do not depend on it)")
+    p.add_argument("--quantiles", type=_quantiles, default=DEFAULT_QUANTILES, help="comma-separated, default 0.05,0.15,0.5,0.85,0.95")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nplv-sim",
+        description="Monte Carlo uncertainty of the NPLV remaining need (restopgave).",
+        epilog="Exit codes: 0 ok, 2 bad input or refused output, 130 interrupted, 1 internal error.",
+    )
+    parser.add_argument("--version", action="version", version=f"nplv-sim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="simulate and write results.nc and summary.csv", description="Simulate and write DIR/results.nc (all draws) and DIR/summary.csv.")
+    add_run_options(run)
+    run.add_argument("--out", help="output folder (default: a new folder under results/)")
+    run.add_argument("--force", action="store_true", help="replace existing output files")
+    run.add_argument("--detail", action="store_true", help="also keep need, funding and shortfall per component")
+    run.add_argument("--quiet", action="store_true", help="no progress or summary table")
+    run.set_defaults(func=_cmd_run)
+
+    base = sub.add_parser("baseline", help="reconcile the deterministic baseline with the report", description="Print the reconciliation of every published figure and write it as CSV.")
+    base.add_argument("assumptions", nargs="?", help="assumptions file (default: the shipped one)")
+    base.add_argument("--out", help="output folder for reconciliation.csv (default: a new folder under results/)")
+    base.add_argument("--force", action="store_true", help="replace an existing reconciliation.csv")
+    base.set_defaults(func=_cmd_baseline)
+    return parser
+
+
+def default_out(prefix: str) -> Path:
+    """A fresh folder name under ./results for this run."""
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path("results") / f"{prefix}-{stamp}-{uuid.uuid4().hex[:6]}"
+
+
+class Progress:
+    """A one-line progress indicator on stderr for runs that take a while."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.start = time.perf_counter()
+
+    def __call__(self, done: int, total: int) -> None:
+        """Report ``done`` of ``total`` draws."""
+        if not self.enabled:
+            return
+        elapsed = time.perf_counter() - self.start
+        sys.stderr.write(f"\r  {done:>12,} / {total:,} draws  ({100 * done / total:5.1f} %, {elapsed:6.1f} s)")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    a = load_assumptions(args.assumptions)
+    out = prepare_dir(args.out or default_out("run"))
+    targets = [out / "results.nc", out / "summary.csv"]
+    check_targets(targets, args.force)
+    show = not args.quiet and args.draws >= 200_000
+    ds = simulate(a, args.draws, rng=args.seed, method=args.method, workers=args.workers, detail=args.detail, progress=Progress(show))
+    summary = summarize(ds, args.quantiles)
+    write_netcdf(ds, targets[0], args.force)
+    write_text(targets[1], summary_csv(summary), args.force)
+    if not args.quiet:
+        print(summary_text(summary))
+        print(f"\nseed entropy {ds.attrs['seed_entropy']}; method {args.method}; assumptions {a.path}")
+    print(f"wrote {targets[0]} and {targets[1]}")
+    return EXIT_OK
+
+
+def _cmd_baseline(args: argparse.Namespace) -> int:
+    a = load_assumptions(args.assumptions)
+    out = prepare_dir(args.out or default_out("baseline"))
+    target = out / "reconciliation.csv"
+    check_targets([target], args.force)
+    rows = reconcile(a)
+    print(reconciliation_table(rows))
+    write_text(target, reconciliation_csv(rows), args.force)
+    beyond = sum(not r["within_rounding"] for r in rows)
+    print(f"\n{len(rows)} published figures, {len(rows) - beyond} within the report's rounding (10), {beyond} beyond; wrote {target}")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except NplvError as exc:
+        print(f"nplv-sim: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("\nnplv-sim: interrupted; no partial results were written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # an internal error: one line unless debugging
+        if os.environ.get("NPLV_SIM_DEBUG"):
+            raise
+        print(f"nplv-sim: internal error: {type(exc).__name__}: {exc} (set NPLV_SIM_DEBUG=1 for details)", file=sys.stderr)
+        return EXIT_INTERNAL

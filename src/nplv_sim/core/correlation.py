@@ -1,0 +1,73 @@
+"""Correlation matrices: checks, repair to the nearest valid matrix, rank <-> Pearson."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["is_valid_correlation", "nearest_correlation", "spearman_to_pearson", "spearman"]
+
+
+def spearman_to_pearson(rho_s: np.ndarray) -> np.ndarray:
+    """Pearson correlation of a bivariate normal with Spearman correlation ``rho_s``.
+
+    The Gaussian copula is parametrised by normal-score correlation r; its rank
+    correlation is ``6/pi * arcsin(r/2)``, so ``r = 2 sin(pi rho_s / 6)``.
+    """
+    return 2.0 * np.sin(np.pi * np.asarray(rho_s, dtype=float) / 6.0)
+
+
+def is_valid_correlation(c: np.ndarray, tol: float = 1e-10) -> bool:
+    """Symmetric, unit diagonal, entries in [-1, 1], positive semi-definite."""
+    c = np.asarray(c, dtype=float)
+    if c.ndim != 2 or c.shape[0] != c.shape[1]:
+        return False
+    if not np.allclose(c, c.T, atol=tol) or not np.allclose(np.diag(c), 1.0, atol=tol):
+        return False
+    return bool(np.linalg.eigvalsh((c + c.T) / 2.0).min() >= -tol)
+
+
+def nearest_correlation(c: np.ndarray, max_iter: int = 500, tol: float = 1e-12) -> np.ndarray:
+    """Nearest correlation matrix in the Frobenius norm (Higham 2002, with Dykstra).
+
+    Parameters
+    ----------
+    c : ndarray
+        Symmetric matrix with unit diagonal that may not be positive semi-definite.
+    max_iter, tol : int, float
+        Iteration limit and convergence tolerance.
+
+    Returns
+    -------
+    ndarray
+        A valid correlation matrix (eigenvalues >= 0, unit diagonal).
+    """
+    y = np.asarray(c, dtype=float).copy()
+    ds = np.zeros_like(y)
+    x = y
+    for _ in range(max_iter):
+        r = y - ds
+        w, v = np.linalg.eigh((r + r.T) / 2.0)
+        x = (v * np.maximum(w, 0.0)) @ v.T
+        ds = x - r
+        y_new = x.copy()
+        np.fill_diagonal(y_new, 1.0)
+        if np.linalg.norm(y_new - y) <= tol * max(1.0, np.linalg.norm(y)):
+            y = y_new
+            break
+        y = y_new
+    # Nudge tiny negative eigenvalues so that a Cholesky factor exists.
+    w, v = np.linalg.eigh((y + y.T) / 2.0)
+    w = np.maximum(w, 1e-12)
+    y = (v * w) @ v.T
+    d = np.sqrt(np.diag(y))
+    y = y / np.outer(d, d)
+    np.fill_diagonal(y, 1.0)
+    return y
+
+
+def spearman(x: np.ndarray) -> np.ndarray:
+    """Spearman rank correlation matrix of the columns of ``x`` (n, k); ties averaged."""
+    from scipy.stats import rankdata
+
+    ranks = rankdata(x, axis=0)
+    return np.atleast_2d(np.corrcoef(ranks, rowvar=False))

@@ -1,0 +1,130 @@
+"""Run the model over all draws in fixed blocks (never a Python loop over draws).
+
+Draws are cut into blocks of :data:`BLOCK_SIZE`. Each block's normal scores come from
+its own spawn-keyed streams and the block is evaluated on its own, so the result does
+not depend on ``chunk_size`` (how many blocks one task handles) or on ``workers``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from .distributions import Law
+from .model import ModelArrays, evaluate
+from .sampling import normal_scores
+from .seeding import RootSeed
+
+__all__ = ["BLOCK_SIZE", "SamplingPlan", "block_bounds", "run", "run_block"]
+
+BLOCK_SIZE = 65_536
+
+
+@dataclass(frozen=True)
+class SamplingPlan:
+    """What to draw: laws of the K inputs, which are random, baselines and correlation."""
+
+    laws: tuple[Law, ...]
+    baseline: np.ndarray  # (K,)
+    random: np.ndarray  # (K,) bool: drawn (else held at baseline)
+    streams: tuple[int, ...]  # one per random input
+    chol: np.ndarray | None  # (R, R) over the random inputs, or None
+
+
+def block_bounds(draws: int, block_size: int = BLOCK_SIZE) -> list[tuple[int, int]]:
+    """Start and stop of every block for ``draws`` draws."""
+    return [(s, min(s + block_size, draws)) for s in range(0, draws, block_size)]
+
+
+def inputs_for_block(plan: SamplingPlan, method: str, root: RootSeed, block: int, n: int) -> np.ndarray:
+    """Input values (n, K) for one block."""
+    x = np.broadcast_to(plan.baseline, (n, plan.baseline.shape[0])).copy()
+    idx = np.flatnonzero(plan.random)
+    if idx.size:
+        z = normal_scores(method, root, plan.streams, block, n, plan.chol)
+        for j, k in enumerate(idx):
+            x[:, k] = plan.laws[k].from_normal(z[:, j])
+    return x
+
+
+def run_block(model: ModelArrays, plan: SamplingPlan, method: str, root: RootSeed, block: int, n: int, detail: bool = True):
+    """Inputs and outputs of one block."""
+    x = inputs_for_block(plan, method, root, block, n)
+    return x, evaluate(model, x, detail)
+
+
+def run(
+    model: ModelArrays,
+    plan: SamplingPlan,
+    draws: int,
+    root: RootSeed,
+    method: str = "random",
+    chunk_size: int | None = None,
+    workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+    keep: Sequence[str] | None = None,
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Draw inputs and evaluate the model for ``draws`` draws.
+
+    Parameters
+    ----------
+    model, plan : ModelArrays, SamplingPlan
+        What to compute and what to draw.
+    draws : int
+        Number of draws (> 0).
+    root : tuple
+        Root seed.
+    method : str
+        Sampling method, see :func:`~nplv_sim.core.sampling.normal_scores`.
+    chunk_size : int, optional
+        Draws handed to one task, rounded up to whole blocks. Affects memory and
+        scheduling only, never the numbers.
+    workers : int
+        Threads evaluating tasks in parallel (numpy releases the GIL).
+    progress : callable, optional
+        Called as ``progress(done_draws, draws)`` after each task.
+    keep : sequence of str, optional
+        Output names to keep (default: all).
+
+    Returns
+    -------
+    tuple
+        Inputs (draws, K) and a dict of output arrays with ``draws`` leading.
+    """
+    bounds = block_bounds(draws)
+    per_task = max(1, -(-(chunk_size or BLOCK_SIZE) // BLOCK_SIZE))
+    tasks = [list(range(i, min(i + per_task, len(bounds)))) for i in range(0, len(bounds), per_task)]
+    # Shapes from a one-draw evaluation at baseline.
+    probe = evaluate(model, plan.baseline[None, :])
+    names = list(keep) if keep is not None else list(probe)
+    detail = "need" in names or "funding" in names
+    inputs = np.empty((draws, plan.baseline.shape[0]))
+    outputs = {k: np.empty((draws, *probe[k].shape[1:])) for k in names}
+    done = [0]
+
+    def work(task: list[int]) -> int:
+        count = 0
+        for b in task:
+            start, stop = bounds[b]
+            x, out = run_block(model, plan, method, root, b, stop - start, detail)
+            inputs[start:stop] = x
+            for k in names:
+                outputs[k][start:stop] = out[k]
+            count += stop - start
+        return count
+
+    if workers > 1 and len(tasks) > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for count in pool.map(work, tasks):
+                done[0] += count
+                if progress:
+                    progress(done[0], draws)
+    else:
+        for task in tasks:
+            done[0] += work(task)
+            if progress:
+                progress(done[0], draws)
+    return inputs, outputs

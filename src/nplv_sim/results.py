@@ -1,0 +1,216 @@
+"""simulate(): core arrays -> a labelled, self-describing :class:`xarray.Dataset`."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from collections.abc import Callable
+
+import numpy as np
+import xarray as xr
+
+from . import __version__
+from .compile import compile_assumptions
+from .core.correlation import spearman
+from .core.engine import BLOCK_SIZE, run
+from .core.sampling import METHODS
+from .core.seeding import resolve_seed
+from .errors import NplvError
+from .labels import COORD_LABELS, UNITS, VARIABLES
+from .schema import Assumptions
+
+__all__ = ["estimate_bytes", "simulate"]
+
+SCOPES = ("total", "rijk")
+NETTINGS = ("pillar", "component")
+# Share of physical memory a run may plan to use.
+MEMORY_SHARE = 0.6
+# Achieved rank correlations are computed on at most this many draws (SE ~ 0.005).
+ACHIEVED_SAMPLE = 50_000
+
+
+def _physical_memory() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        return 8 * 2**30
+
+
+def estimate_bytes(a: Assumptions, draws: int, detail: bool = False) -> int:
+    """Rough peak memory of a run in bytes (kept arrays plus the NetCDF/summary copies)."""
+    n_c, n_p, n_q = len(a.components), len(a.facts.periods), len(a.facts.pillars)
+    per_draw = len(a.inputs) + 2 * n_q * n_p * 2 * 2 + 4 * n_q * n_p * 2 + 3 * n_p * 2 * 2
+    if detail:
+        per_draw += 3 * n_c * n_p * 2
+    return int(draws * per_draw * 8 * 2.5)
+
+
+def _attrs(name: str, lang_units: str = UNITS) -> dict[str, str]:
+    en, nl, desc = VARIABLES[name]
+    return {"long_name": nl, "long_name_en": en, "long_name_nl": nl, "description": desc, "units": lang_units}
+
+
+def simulate(
+    assumptions: Assumptions,
+    draws: int,
+    rng: int | np.random.SeedSequence | None = None,
+    method: str = "random",
+    deterministic: bool = False,
+    chunk_size: int | None = None,
+    workers: int = 1,
+    detail: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> xr.Dataset:
+    """Simulate the NPLV shortfall.
+
+    Parameters
+    ----------
+    assumptions : Assumptions
+        From :func:`nplv_sim.load_assumptions`.
+    draws : int
+        Number of Monte Carlo draws (ignored when ``deterministic``: one draw).
+    rng : int, SeedSequence or None
+        Root seed (SPEC 7). None draws fresh entropy, recorded in ``attrs['seed_entropy']``.
+    method : {"random", "lhs", "sobol"}
+        Sampling method.
+    deterministic : bool
+        One draw with every input at its baseline value (reproduces the report).
+    chunk_size : int, optional
+        Draws per task (rounded up to blocks of 65,536); never changes the numbers.
+    workers : int
+        Threads; never changes the numbers.
+    detail : bool
+        Also keep need, funding and shortfall per component (memory grows accordingly).
+    progress : callable, optional
+        ``progress(done, total)`` after each task.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``shortfall`` (draw, pillar, period, scope, netting) [million EUR] and the other
+        variables of :data:`nplv_sim.labels.VARIABLES`, with provenance in ``attrs``.
+    """
+    if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)):
+        raise NplvError(f"draws must be a whole number, got {type(draws).__name__} {draws!r}")
+    if method not in METHODS:
+        raise NplvError(f"unknown sampling method {method!r}; choose from {', '.join(METHODS)}")
+    if not isinstance(workers, int) or workers < 1:
+        raise NplvError(f"workers must be a positive whole number, got {workers!r}")
+    if chunk_size is not None and (not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1):
+        raise NplvError(f"chunk_size must be a positive whole number, got {chunk_size!r}")
+    draws = 1 if deterministic else int(draws)
+    if draws < 1:
+        raise NplvError(f"draws must be at least 1, got {draws}")
+    need_bytes = estimate_bytes(assumptions, draws, detail)
+    limit = int(_physical_memory() * MEMORY_SHARE)
+    if need_bytes > limit:
+        raise NplvError(
+            f"{draws:,} draws would need about {need_bytes / 2**30:.1f} GiB, more than the "
+            f"{limit / 2**30:.1f} GiB this machine allows a run; use fewer draws"
+        )
+    try:
+        root = resolve_seed(rng)
+    except (TypeError, ValueError) as exc:
+        raise NplvError(str(exc)) from None
+    cm = compile_assumptions(assumptions, deterministic=deterministic)
+    keep = ["shortfall", "shortfall_incl_addons", "need_pillar", "funding_pillar", "need_pillar_incl_addons"]
+    if detail:
+        keep += ["need", "funding"]
+    x, out = run(cm.arrays, cm.plan, draws, root, method, chunk_size, workers, progress, keep)
+    return _to_dataset(assumptions, cm, x, out, root, method, deterministic, detail)
+
+
+def _to_dataset(a, cm, x, out, root, method, deterministic, detail) -> xr.Dataset:
+    draws = x.shape[0]
+    years = np.array([p.years for p in a.facts.periods], dtype=float)
+    coords = {
+        "draw": np.arange(draws),
+        "pillar": list(cm.pillars),
+        "period": list(cm.periods),
+        "scope": list(SCOPES),
+        "netting": list(NETTINGS),
+        "input": list(cm.inputs),
+    }
+    dims5 = ("draw", "pillar", "period", "scope", "netting")
+    ds = xr.Dataset(coords=coords)
+    ds["shortfall"] = (dims5, out["shortfall"], _attrs("shortfall"))
+    ds["shortfall_incl_addons"] = (dims5, out["shortfall_incl_addons"], _attrs("shortfall_incl_addons"))
+    ds["shortfall_all_pillars"] = ds["shortfall"].sum("pillar").assign_attrs(_attrs("shortfall_all_pillars"))
+    ds["shortfall_all_pillars_incl_addons"] = ds["shortfall_incl_addons"].sum("pillar").assign_attrs(
+        _attrs("shortfall_all_pillars_incl_addons")
+    )
+    per_year = ds["shortfall_all_pillars"] / xr.DataArray(years, dims="period", coords={"period": coords["period"]})
+    ds["shortfall_per_year"] = per_year.assign_attrs(_attrs("shortfall_per_year", "million EUR per year"))
+    ds["shortfall_2026_2035"] = ds["shortfall_all_pillars"].sum("period").assign_attrs(_attrs("shortfall_2026_2035"))
+    dims4 = ("draw", "pillar", "period", "scope")
+    ds["need"] = (dims4, out["need_pillar"], _attrs("need"))
+    ds["funding"] = (dims4, out["funding_pillar"], _attrs("funding"))
+    ds["need_incl_addons"] = (dims4, out["need_pillar_incl_addons"], _attrs("need_incl_addons"))
+    if detail:
+        comp = ("draw", "component", "period", "scope")
+        ds = ds.assign_coords(component=list(cm.components))
+        ds["component_need"] = (comp, out["need"], _attrs("component_need"))
+        ds["component_funding"] = (comp, out["funding"], _attrs("component_funding"))
+        ds["component_shortfall"] = (comp, out["need"] - out["funding"], _attrs("component_shortfall"))
+    ds["input_value"] = (("draw", "input"), x, _attrs("input_value", "see input_unit"))
+    ds = ds.assign_coords(
+        input_unit=("input", [i.unit for i in a.inputs]),
+        input_group=("input", [i.group for i in a.inputs]),
+        input_label_nl=("input", [i.label_nl for i in a.inputs]),
+        input_label_en=("input", [i.label_en for i in a.inputs]),
+        input_random=("input", np.array([int(r) for r in cm.plan.random], dtype=np.int8)),
+        period_first_year=("period", [p.first_year for p in a.facts.periods]),
+        period_last_year=("period", [p.last_year for p in a.facts.periods]),
+        period_years=("period", [p.years for p in a.facts.periods]),
+        pillar_label_nl=("pillar", [p.label_nl for p in a.facts.pillars]),
+    )
+    if cm.declared is not None:
+        ds = _add_correlations(ds, cm, x)
+    for name, (en, nl) in COORD_LABELS.items():
+        if name in ds.coords:
+            ds[name].attrs.update(long_name=nl, long_name_en=en, long_name_nl=nl)
+    now = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
+    entropy, spawn_key = root
+    ds.attrs = {
+        "title": "nplv-sim: Monte Carlo uncertainty of the NPLV remaining need (restopgave)",
+        "institution": "nplv-sim",
+        "source": f"nplv-sim {__version__}",
+        "references": a.facts.report,
+        "Conventions": "CF-1.10",
+        "history": f"{now}: nplv-sim {__version__} simulate(draws={draws}, method={method!r}, deterministic={deterministic})",
+        "comment": "Amounts in million EUR. shortfall excludes add-ons (Rebel's headline basis); *_incl_addons include them.",
+        "nplv_sim_version": __version__,
+        "assumptions_file": a.path,
+        "assumptions_sha256": a.sha256,
+        "assumptions_title": a.title,
+        "facts_file": a.facts.path,
+        "facts_sha256": a.facts.sha256,
+        "scenario": a.scenario,
+        "seed_entropy": str(entropy),
+        "seed_spawn_key": ",".join(map(str, spawn_key)),
+        "n_draws": draws,
+        "sampling_method": "deterministic" if deterministic else method,
+        "block_size": BLOCK_SIZE,
+        "deterministic": int(deterministic),
+        "correlation": "Gaussian copula on declared rank correlations" if cm.declared is not None else "independent inputs",
+        "created": now,
+    }
+    return ds
+
+
+def _add_correlations(ds: xr.Dataset, cm, x: np.ndarray) -> xr.Dataset:
+    names = list(cm.correlated)
+    cols = [cm.inputs.index(n) for n in names]
+    dims = ("corr_input", "corr_input_other")
+    ds = ds.assign_coords(corr_input=names, corr_input_other=names)
+    attrs = {"units": "1", "description": "Spearman rank correlation between inputs"}
+    ds["correlation_declared"] = (dims, cm.declared, {**attrs, "long_name": "Opgegeven rangcorrelatie", "long_name_en": "Declared rank correlation (NaN: none declared, taken as 0)"})
+    ds["correlation_target"] = (dims, cm.target, {**attrs, "long_name": "Doelrangcorrelatie na herstel", "long_name_en": "Rank correlation after repair to a valid matrix"})
+    if x.shape[0] > 2:
+        sample = x[: min(x.shape[0], ACHIEVED_SAMPLE)][:, cols]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            achieved = spearman(sample)
+    else:
+        achieved = np.full((len(names), len(names)), np.nan)
+    ds["correlation_achieved"] = (dims, achieved, {**attrs, "long_name": "Bereikte rangcorrelatie", "long_name_en": f"Achieved rank correlation in the draws (first {ACHIEVED_SAMPLE:,})"})
+    return ds

@@ -1,0 +1,258 @@
+"""Frozen dataclasses for validated assumptions. No I/O here (see :mod:`assumptions`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from .core.distributions import Law
+
+__all__ = [
+    "Addon",
+    "Assumptions",
+    "Component",
+    "Correlation",
+    "ExtraFunding",
+    "Facts",
+    "FundingSource",
+    "Input",
+    "Period",
+    "Pillar",
+    "Published",
+    "VatGroup",
+]
+
+EFFECTS = (
+    "need_multiplier",
+    "key_shift",
+    "funding_multiplier",
+    "vat_excluded",
+    "vat_rate",
+    "vat_reclaimable",
+    "addon_amount",
+    "addon_rijk_share",
+    "extra_funding_fraction",
+)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A reporting period (P1, P2) with its calendar years."""
+
+    name: str
+    first_year: int
+    last_year: int
+    label_nl: str
+    label_en: str
+    source: str
+
+    @property
+    def years(self) -> int:
+        """Number of calendar years in the period."""
+        return self.last_year - self.first_year + 1
+
+
+@dataclass(frozen=True)
+class Pillar:
+    """A pillar of the programme (physical, social)."""
+
+    name: str
+    label_nl: str
+    label_en: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Component:
+    """A component (physical) or theme (social) with its gross need per period [EUR M]."""
+
+    name: str
+    pillar: str
+    label_nl: str
+    label_en: str
+    need: MappingProxyType  # period -> float
+    rijk_key: float
+    source: str
+    published_rijk: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    note: str = ""
+    addon: str = ""  # name of the add-on this component belongs to ('' = headline)
+
+
+@dataclass(frozen=True)
+class FundingSource:
+    """Arranged funding (dekking) from one source in one period [EUR M]."""
+
+    name: str
+    pillar: str
+    period: str
+    label_nl: str
+    cofin: float
+    rijk: float
+    allocation: MappingProxyType  # component -> normalised weight
+    source: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Published:
+    """A figure the report publishes, for the reconciliation."""
+
+    figure: str
+    measure: str
+    pillar: str
+    period: str
+    scope: str
+    netting: str
+    value: float
+    source: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The report's figures (the facts file)."""
+
+    path: str
+    sha256: str
+    title: str
+    report: str
+    periods: tuple[Period, ...]
+    pillars: tuple[Pillar, ...]
+    components: tuple[Component, ...]
+    sources: tuple[FundingSource, ...]
+    figures: MappingProxyType
+    published: tuple[Published, ...]
+
+
+@dataclass(frozen=True)
+class Input:
+    """One uncertain input: its law, baseline value, effect and documentation."""
+
+    name: str
+    group: str
+    label_en: str
+    label_nl: str
+    unit: str
+    distribution: str
+    params: MappingProxyType  # resolved parameters as written (after @references)
+    law: Law
+    baseline: float
+    enabled: bool
+    effect: str
+    targets: MappingProxyType  # effect-specific: components, periods, sources, ...
+    source: str
+    rationale: str
+
+    @property
+    def is_random(self) -> bool:
+        """Whether the input is drawn (enabled and not a constant law)."""
+        return self.enabled and self.law.is_random
+
+
+@dataclass(frozen=True)
+class VatGroup:
+    """Components whose VAT treatment is modelled together."""
+
+    name: str
+    components: tuple[str, ...]
+    label_en: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Addon:
+    """Need outside the report's headline (e.g. funderingsherstel)."""
+
+    name: str
+    pillar: str
+    label_en: str
+    label_nl: str
+    parts: MappingProxyType  # part -> share (sums to 1)
+    year_weights: MappingProxyType  # year -> weight
+    enabled: bool
+    source: str
+    rationale: str
+
+    def component_name(self, part: str) -> str:
+        """Name of the component that carries one part of the add-on."""
+        return f"{self.name}_{part}"
+
+
+@dataclass(frozen=True)
+class ExtraFunding:
+    """Conditional Rijk funding capped at the remaining Rijk need (e.g. Wbi)."""
+
+    name: str
+    component: str
+    pro_rata: MappingProxyType  # period -> EUR M
+    local_match: float
+    label_en: str
+    label_nl: str
+    source: str
+    rationale: str
+
+
+@dataclass(frozen=True)
+class Correlation:
+    """A declared rank correlation ``rho`` between every pair of ``inputs``."""
+
+    inputs: tuple[str, ...]
+    rho: float
+    source: str
+    rationale: str
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """Validated assumptions: facts plus uncertainty, ready to simulate."""
+
+    path: str
+    sha256: str
+    title: str
+    facts: Facts
+    inputs: tuple[Input, ...] = ()
+    vat_groups: tuple[VatGroup, ...] = ()
+    addons: tuple[Addon, ...] = ()
+    extra_funding: tuple[ExtraFunding, ...] = ()
+    correlations: tuple[Correlation, ...] = ()
+    correlation_matrix: tuple[tuple[str, ...], tuple[tuple[float, ...], ...]] | None = None
+    scenario: str = "baseline"
+    scenario_files: tuple[tuple[str, str], ...] = ()  # (path, sha256) of overlays
+    extra_sources: tuple[FundingSource, ...] = ()  # added by scenarios
+    extra: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+
+    def input(self, name: str) -> Input:
+        """The input called ``name``."""
+        for i in self.inputs:
+            if i.name == name:
+                return i
+        raise KeyError(name)
+
+    @property
+    def components(self) -> tuple[Component, ...]:
+        """The report's components followed by one per add-on part."""
+        extra = tuple(
+            Component(
+                name=a.component_name(part),
+                pillar=a.pillar,
+                label_nl=f"{a.label_nl} ({part})",
+                label_en=f"{a.label_en} ({part})",
+                need=MappingProxyType({p.name: 0.0 for p in self.facts.periods}),
+                rijk_key=0.0,
+                source=a.source,
+                addon=a.name,
+            )
+            for a in self.addons
+            for part in a.parts
+        )
+        return self.facts.components + extra
+
+    @property
+    def sources(self) -> tuple[FundingSource, ...]:
+        """Arranged funding plus any funding a scenario adds."""
+        return self.facts.sources + self.extra_sources
+
+    def describe(self) -> dict[str, Any]:
+        """Short description for provenance attributes."""
+        return {"title": self.title, "path": self.path, "sha256": self.sha256, "scenario": self.scenario}

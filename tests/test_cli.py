@@ -1,0 +1,71 @@
+"""The command line, end to end, in a temporary folder."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import xarray as xr
+
+from nplv_sim.cli import main
+
+
+def test_run_writes_netcdf_and_summary(tmp_path, capsys):
+    out = tmp_path / "r"
+    assert main(["run", "--draws", "2000", "--seed", "5", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "P85" in printed and "physical P1" in printed
+    with xr.open_dataset(out / "results.nc") as ds:
+        assert ds.attrs["n_draws"] == 2000 and ds.attrs["seed_entropy"] == "5"
+        assert ds["shortfall"].attrs["units"] == "million EUR"
+        assert ds["shortfall"].sizes["draw"] == 2000
+    text = (out / "summary.csv").read_text()
+    assert text.startswith("variable,pillar,period,scope,netting,p05,p15,p50,p85,p95")
+    assert not list(out.glob(".*part"))
+
+
+def test_existing_results_are_not_overwritten_without_force(tmp_path, capsys):
+    out = tmp_path / "r"
+    assert main(["run", "--draws", "500", "--seed", "1", "--out", str(out), "--quiet"]) == 0
+    before = (out / "results.nc").read_bytes()
+    assert main(["run", "--draws", "500", "--seed", "2", "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "already exists" in err and "--force" in err and err.count("\n") == 1
+    assert (out / "results.nc").read_bytes() == before
+    assert main(["run", "--draws", "500", "--seed", "2", "--out", str(out), "--quiet", "--force"]) == 0
+    assert (out / "results.nc").read_bytes() != before
+
+
+def test_bad_assumptions_file_gives_one_line_and_exit_2(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("this is = = not toml\n")
+    assert main(["run", str(bad), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "bad.toml" in err and "invalid TOML" in err and err.count("\n") == 1
+    assert not (tmp_path / "o" / "results.nc").exists()
+
+
+def test_baseline_writes_reconciliation(tmp_path, capsys):
+    assert main(["baseline", "--out", str(tmp_path)]) == 0
+    assert "Restopgave fysiek tot 2030" in capsys.readouterr().out
+    assert (tmp_path / "reconciliation.csv").read_text().startswith("figure,source,published,computed,difference,note")
+
+
+def test_unwritable_output_is_a_clear_error(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["run", "--draws", "100", "--out", str(blocker / "sub")]) == 2
+    assert "cannot create folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["run", "--help"], ["baseline", "--help"]])
+def test_help_everywhere(argv):
+    out = subprocess.run([sys.executable, "-m", "nplv_sim", *argv], capture_output=True, text=True)
+    assert out.returncode == 0 and "usage:" in out.stdout
+
+
+def test_default_output_folder_is_new_for_each_run(tmp_path):
+    runs = [subprocess.run([sys.executable, "-m", "nplv_sim", "run", "--draws", "200", "--quiet"], cwd=tmp_path, capture_output=True, text=True) for _ in range(2)]
+    assert all(r.returncode == 0 for r in runs), runs[0].stderr
+    assert len(list((tmp_path / "results").iterdir())) == 2

@@ -1,0 +1,90 @@
+"""The results Dataset: dims, coords, units, provenance, summaries."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import nplv_sim
+from nplv_sim.summary import quantile_mcse
+
+
+@pytest.fixture(scope="module")
+def run(default_assumptions):
+    return nplv_sim.simulate(default_assumptions, 20_000, rng=3)
+
+
+def test_shortfall_dims_and_coords(run):
+    sf = run["shortfall"]
+    assert sf.dims == ("draw", "pillar", "period", "scope", "netting")
+    assert list(run["pillar"].values) == ["physical", "social"]
+    assert list(run["period"].values) == ["P1", "P2"]
+    assert list(run["scope"].values) == ["total", "rijk"]
+    assert list(run["netting"].values) == ["pillar", "component"]
+    assert list(run["period_years"].values) == [4, 6]
+
+
+def test_every_amount_has_units_and_both_languages(run):
+    for name, da in run.data_vars.items():
+        if name.startswith("correlation"):
+            continue
+        assert da.attrs.get("units"), name
+        assert da.attrs.get("long_name_nl") and da.attrs.get("long_name_en"), name
+
+
+def test_provenance(run, default_assumptions):
+    attrs = run.attrs
+    assert attrs["assumptions_sha256"] == default_assumptions.sha256 and len(attrs["assumptions_sha256"]) == 64
+    assert attrs["n_draws"] == 20_000 and attrs["sampling_method"] == "random" and attrs["seed_entropy"] == "3"
+    for key in ("nplv_sim_version", "created", "history", "facts_sha256", "Conventions"):
+        assert attrs[key]
+
+
+def test_identities_between_variables(run):
+    np.testing.assert_allclose(run["shortfall_all_pillars"], run["shortfall"].sum("pillar"))
+    np.testing.assert_allclose(
+        run["shortfall"].sel(netting="pillar"), run["need"] - run["funding"], rtol=1e-12, atol=1e-9
+    )
+    per_year = run["shortfall_all_pillars"] / run["period_years"]
+    np.testing.assert_allclose(run["shortfall_per_year"], per_year)
+
+
+def test_rijk_at_most_total_for_need(run):
+    need = run["need"]
+    assert bool((need.sel(scope="rijk") <= need.sel(scope="total") + 1e-9).all())
+
+
+def test_summary_quantiles_equal_numpy_quantiles(run):
+    s = nplv_sim.summarize(run)
+    draws = run["shortfall"].sel(pillar="social", period="P2", scope="rijk", netting="pillar").values
+    np.testing.assert_allclose(
+        s["shortfall"].sel(pillar="social", period="P2", scope="rijk", netting="pillar").values,
+        np.quantile(draws, [0.05, 0.15, 0.5, 0.85, 0.95]),
+    )
+    assert float(s["shortfall_prob_positive"].sel(pillar="social", period="P2", scope="rijk", netting="pillar")) == np.mean(draws > 0)
+    assert list(s["quantile"].values) == [0.05, 0.15, 0.5, 0.85, 0.95]
+
+
+def test_quantile_mcse_matches_the_analytic_error_of_a_normal_sample():
+    import xarray as xr
+
+    n = 40_000
+    x = xr.DataArray(np.random.default_rng(0).standard_normal(n), dims="draw")
+    q = np.array([0.05, 0.5, 0.85])
+    got = quantile_mcse(x, q).values
+    analytic = np.sqrt(q * (1 - q) / n) / stats.norm.pdf(stats.norm.ppf(q))
+    np.testing.assert_allclose(got, analytic, rtol=0.2)
+
+
+def test_declared_and_achieved_correlations_reported(run):
+    declared = run["correlation_declared"]
+    achieved = run["correlation_achieved"]
+    pair = {"corr_input": "est_new_build_p1", "corr_input_other": "est_new_build_p2"}
+    assert float(declared.sel(pair)) == 0.5
+    assert abs(float(achieved.sel(pair)) - 0.5) < 5 * (1 - 0.25) / np.sqrt(20_000)
+
+
+def test_deterministic_run_holds_inputs_at_baseline(baseline_ds, default_assumptions):
+    values = baseline_ds["input_value"].squeeze().values
+    np.testing.assert_array_equal(values, [i.baseline for i in default_assumptions.inputs])
