@@ -86,6 +86,32 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress or summary table")
     run.set_defaults(func=_cmd_run)
 
+    budget = sub.add_parser("budget", help="budget needed for a confidence level", description="Budget that covers the remaining need with the given probability (the shortfall's quantile), per period, scope and 2026-2035.")
+    add_run_options(budget)
+    budget.add_argument("--confidence", type=_quantiles, default=(0.5, 0.85, 0.95), help="comma-separated, default 0.5,0.85,0.95")
+    _policy_options(budget)
+    budget.set_defaults(func=_cmd_budget)
+
+    cover = sub.add_parser("cover", help="probability that a budget covers the remaining need", description="Probability that a budget covers the remaining need, per period, scope and 2026-2035. BUDGET is EUR million: a total (945) or per year (135/yr, with --years).")
+    add_run_options(cover)
+    cover.add_argument("--budget", required=True, help="EUR million: a total (e.g. 945) or per year (e.g. 135/yr)")
+    cover.add_argument("--years", help="years of a per-year budget, FIRST-LAST (default: all years 2026-2035)")
+    _policy_options(cover)
+    cover.set_defaults(func=_cmd_cover)
+
+    scen = sub.add_parser("scenarios", help="compare scenarios with common random numbers", description="Simulate the baseline and scenarios with the same random numbers; print each scenario's difference from the baseline with its uncertainty and write DIR/scenarios.nc.")
+    add_run_options(scen)
+    scen.add_argument("--scenario", action="append", help="scenario file or shipped name (repeatable; default: all shipped scenarios)")
+    scen.add_argument("--out", help="output folder (default: a new folder under results/)")
+    scen.add_argument("--force", action="store_true", help="replace existing output files")
+    scen.set_defaults(func=_cmd_scenarios)
+
+    reg = sub.add_parser("register", help="write the assumptions register (Markdown)", description="Write the assumptions register generated from the files to DIR/assumptions.md.")
+    reg.add_argument("assumptions", nargs="?", help="assumptions file (default: the shipped one)")
+    reg.add_argument("--out", default="docs", help="output folder (default docs)")
+    reg.add_argument("--force", action="store_true", help="replace an existing assumptions.md")
+    reg.set_defaults(func=_cmd_register)
+
     base = sub.add_parser("baseline", help="reconcile the deterministic baseline with the report", description="Print the reconciliation of every published figure and write it as CSV.")
     base.add_argument("assumptions", nargs="?", help="assumptions file (default: the shipped one)")
     base.add_argument("--out", help="output folder for reconciliation.csv (default: a new folder under results/)")
@@ -132,6 +158,100 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(summary_text(summary))
         print(f"\nseed entropy {ds.attrs['seed_entropy']}; method {args.method}; assumptions {a.path}")
     print(f"wrote {targets[0]} and {targets[1]}")
+    return EXIT_OK
+
+
+def _policy_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scenario", help="apply a scenario first (file or shipped name, e.g. coalition_135)")
+    p.add_argument("--incl-addons", action="store_true", help="include add-ons such as funderingsherstel")
+    p.add_argument("--netting", choices=("pillar", "component"), default="pillar", help="netting method (default pillar)")
+
+
+def _policy_run(args: argparse.Namespace):
+    a = load_assumptions(args.assumptions)
+    if args.scenario:
+        from .scenarios import load_scenario
+
+        a = load_scenario(args.scenario, a)
+    ds = simulate(a, args.draws, rng=args.seed, method=args.method, workers=args.workers, progress=Progress(args.draws >= 200_000))
+    variable = "shortfall_all_pillars_incl_addons" if args.incl_addons else "shortfall_all_pillars"
+    return a, ds, variable
+
+
+def _horizon_table(title: str, rows: dict[str, list[str]], columns: list[str]) -> str:
+    head = f"{'horizon':<12}{'scope':<7}" + "".join(f"{c:>16}" for c in columns)
+    return "\n".join([title, head, *(f"{k:<19}" + "".join(f"{v:>16}" for v in vals) for k, vals in rows.items())])
+
+
+def _cmd_budget(args: argparse.Namespace) -> int:
+    from .policy import budget_for_confidence
+
+    a, ds, variable = _policy_run(args)
+    res = budget_for_confidence(ds, args.confidence, variable, args.netting)
+    rows = {}
+    for h in res["horizon"].values:
+        for scope in res["scope"].values:
+            cells = res["budget"].sel(horizon=h, scope=scope).values
+            errs = res["budget_mcse"].sel(horizon=h, scope=scope).values
+            rows[f"{h:<12}{scope:<7}"] = [f"{v:,.0f} ±{e:,.0f}" for v, e in zip(cells, errs, strict=True)]
+    cols = [f"{100 * c:g} %" for c in args.confidence]
+    print(_horizon_table(f"Budget needed (EUR million, ± Monte Carlo s.e.), {variable}, {args.netting} netting, scenario {a.scenario}, {args.draws:,} draws", rows, cols))
+    return EXIT_OK
+
+
+def _cmd_cover(args: argparse.Namespace) -> int:
+    from .policy import coverage_probability, parse_budget, point_estimate_probability
+
+    a, ds, variable = _policy_run(args)
+    budget = parse_budget(args.budget, a, args.years)
+    prob = coverage_probability(ds, budget, variable, args.netting)
+    n = ds.sizes["draw"]
+    rows = {}
+    for h in prob["horizon"].values:
+        for scope in prob["scope"].values:
+            p = float(prob.sel(horizon=h, scope=scope))
+            amount = budget.amounts[str(h)]
+            se = (p * (1 - p) / n) ** 0.5 if p == p else float("nan")
+            rows[f"{h:<12}{scope:<7}"] = ["-" if amount != amount else f"{amount:,.0f}", "-" if p != p else f"{p:.3f} ±{se:.3f}"]
+    print(_horizon_table(f"Budget {budget.text} (EUR million) against {variable}, {args.netting} netting, scenario {a.scenario}, {n:,} draws", rows, ["budget", "P(covered)"]))
+    print("\nWhere the report's own figures sit on the S-curve (P(shortfall <= published)):")
+    for r in point_estimate_probability(ds, a):
+        print(f"  {r['figure']:<42} {r['published']:>8,.0f}  {r['cumulative_probability']:.3f}")
+    return EXIT_OK
+
+
+def _cmd_scenarios(args: argparse.Namespace) -> int:
+    from .comparison import simulate_scenarios
+    from .scenarios import list_scenarios
+
+    a = load_assumptions(args.assumptions)
+    names = args.scenario or [p.stem for p in list_scenarios()]
+    out = prepare_dir(args.out or default_out("scenarios"))
+    target = out / "scenarios.nc"
+    check_targets([target], args.force)
+    ds = simulate_scenarios(a, names, args.draws, rng=args.seed, method=args.method, workers=args.workers)
+    diff = ds["shortfall_all_pillars_difference"].sel(netting="pillar")
+    left = ds["shortfall_all_pillars"].sel(netting="pillar")
+    print(f"Difference from the baseline, both pillars, pillar netting (EUR million; P5 / P50 / P95), {args.draws:,} draws, common random numbers")
+    print(f"{'scenario':<28}{'period':<7}{'scope':<7}{'P5':>9}{'P50':>9}{'P95':>9}   shortfall left P50 [P5-P95]")
+    for sc in ds["scenario"].values[1:]:
+        for period in ds["period"].values:
+            for scope in ds["scope"].values:
+                q = diff.sel(scenario=sc, period=period, scope=scope).quantile([0.05, 0.5, 0.95], dim="draw").values
+                r = left.sel(scenario=sc, period=period, scope=scope).quantile([0.05, 0.5, 0.95], dim="draw").values
+                print(f"{str(sc)[:27]:<28}{period:<7}{scope:<7}{q[0]:>9,.0f}{q[1]:>9,.0f}{q[2]:>9,.0f}   {r[1]:,.0f} [{r[0]:,.0f}-{r[2]:,.0f}]")
+    write_netcdf(ds, target, args.force)
+    print(f"wrote {target}")
+    return EXIT_OK
+
+
+def _cmd_register(args: argparse.Namespace) -> int:
+    from .register import register_markdown
+
+    a = load_assumptions(args.assumptions)
+    target = prepare_dir(args.out) / "assumptions.md"
+    write_text(target, register_markdown(a), args.force)
+    print(f"wrote {target}")
     return EXIT_OK
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .core import model as core_model
+from .core.distributions import Fixed
 from .core.correlation import is_valid_correlation, nearest_correlation, spearman_to_pearson
 from .core.engine import SamplingPlan
 from .core.seeding import stream_key
@@ -62,6 +63,18 @@ def _rank_matrix(a: Assumptions, random_names: list[str]) -> np.ndarray | None:
                 declared[p, q] = declared[q, p] = rho
                 any_declared = True
     return declared if any_declared else None
+
+
+def _held_value(x, deterministic: bool) -> float:
+    """Value of an input that is not drawn: its baseline, or its constant law's value."""
+    if deterministic or not x.enabled or x.law.is_random:
+        return x.baseline
+    return float(x.law.ppf(np.array([0.5]))[0])
+
+
+def _effective_law(x):
+    """The law that maps the input's normal scores; constant when the input is held."""
+    return x.law if x.is_random else Fixed(_held_value(x, False))
 
 
 def compile_assumptions(a: Assumptions, deterministic: bool = False) -> CompiledModel:
@@ -175,7 +188,8 @@ def compile_assumptions(a: Assumptions, deterministic: bool = False) -> Compiled
         extra_funding=extra,
     )
 
-    random = np.array([x.is_random and not deterministic for x in inputs], dtype=bool)
+    shared = set(a.draw_inputs)
+    random = np.array([(x.is_random or x.name in shared) and not deterministic for x in inputs], dtype=bool)
     random_names = [x.name for x, r in zip(inputs, random, strict=True) if r]
     declared = _rank_matrix(a, random_names)
     chol = target = None
@@ -194,8 +208,8 @@ def compile_assumptions(a: Assumptions, deterministic: bool = False) -> Compiled
             pearson = nearest_correlation(pearson)
         chol = np.linalg.cholesky(pearson + 1e-14 * np.eye(len(pearson)))
     plan = SamplingPlan(
-        laws=tuple(x.law for x in inputs),
-        baseline=np.array([x.baseline for x in inputs], dtype=float),
+        laws=tuple(_effective_law(x) for x in inputs),
+        baseline=np.array([_held_value(x, deterministic) for x in inputs], dtype=float),
         random=random,
         streams=tuple(stream_key(n) for n in random_names),
         chol=chol,

@@ -142,6 +142,7 @@ def _to_dataset(a, cm, x, out, root, method, deterministic, detail) -> xr.Datase
     per_year = ds["shortfall_all_pillars"] / xr.DataArray(years, dims="period", coords={"period": coords["period"]})
     ds["shortfall_per_year"] = per_year.assign_attrs(_attrs("shortfall_per_year", "million EUR per year"))
     ds["shortfall_2026_2035"] = ds["shortfall_all_pillars"].sum("period").assign_attrs(_attrs("shortfall_2026_2035"))
+    ds["shortfall_by_year"] = _year_profile(a, ds["shortfall_all_pillars"].sel(netting="pillar", drop=True))
     dims4 = ("draw", "pillar", "period", "scope")
     ds["need"] = (dims4, out["need_pillar"], _attrs("need"))
     ds["funding"] = (dims4, out["funding_pillar"], _attrs("funding"))
@@ -196,6 +197,40 @@ def _to_dataset(a, cm, x, out, root, method, deterministic, detail) -> xr.Datase
         "created": now,
     }
     return ds
+
+
+def _year_profile(a: Assumptions, by_period: xr.DataArray) -> xr.DataArray:
+    """Shortfall per calendar year, both pillars, pillar netting.
+
+    Need and arranged funding are spread evenly over their period's years; scenario
+    money given per year (e.g. EUR 135 M from 2029) is taken in its own years. The years
+    of a period sum exactly to the period figure.
+    """
+    years, period_of, n_years = [], [], []
+    for p in a.facts.periods:
+        for y in range(p.first_year, p.last_year + 1):
+            years.append(y)
+            period_of.append(p.name)
+            n_years.append(p.years)
+    scen = np.zeros((len(years), 2))
+    for y, total, rijk in a.scenario_year_funding:
+        scen[years.index(y)] += (total, rijk)
+    scen_period = np.zeros_like(scen)
+    for i, p in enumerate(period_of):
+        scen_period[i] = scen[[j for j, q in enumerate(period_of) if q == p]].sum(axis=0)
+    base = by_period.sel(period=xr.DataArray(period_of, dims="year")).drop_vars("period")
+    adjust = xr.DataArray(scen_period / np.array(n_years)[:, None] - scen, dims=("year", "scope"))
+    out = (base / xr.DataArray(n_years, dims="year") + adjust).assign_coords(year=years)
+    out = out.transpose("draw", "year", "scope")
+    return out.assign_attrs(
+        {
+            "long_name": "Restopgave per jaar (beide pijlers)",
+            "long_name_en": "Remaining need by year, both pillars",
+            "long_name_nl": "Restopgave per jaar (beide pijlers)",
+            "description": "Pillar netting. Period need and arranged funding spread evenly over the period's years; scenario money per year in its own years.",
+            "units": "million EUR per year",
+        }
+    )
 
 
 def _add_correlations(ds: xr.Dataset, cm, x: np.ndarray) -> xr.Dataset:

@@ -220,6 +220,11 @@ class Assumptions:
     scenario: str = "baseline"
     scenario_files: tuple[tuple[str, str], ...] = ()  # (path, sha256) of overlays
     extra_sources: tuple[FundingSource, ...] = ()  # added by scenarios
+    # (year, total, rijk) EUR M of scenario funding, for the year profile
+    scenario_year_funding: tuple[tuple[int, float, float], ...] = ()
+    # inputs whose normal scores are drawn even if this scenario holds them fixed, so
+    # that scenarios compared together share random numbers (and copula) exactly
+    draw_inputs: tuple[str, ...] = ()
     extra: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
 
     def input(self, name: str) -> Input:

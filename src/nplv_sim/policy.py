@@ -1,0 +1,136 @@
+"""The policy answers: coverage probability of a budget, budget for a confidence level,
+and where the report's single number sits on the S-curve."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from .errors import NplvError
+from .schema import Assumptions
+from .summary import quantile_mcse
+
+__all__ = ["Budget", "budget_for_confidence", "by_horizon", "coverage_probability", "parse_budget", "point_estimate_probability"]
+
+OVERALL = "2026-2035"
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Money available, per horizon (P1, P2 and overall) [EUR million].
+
+    A per-year amount over its years fills every horizon; a total fills only the overall
+    horizon (``NaN`` elsewhere).
+    """
+
+    amounts: dict[str, float]
+    text: str
+
+
+def parse_budget(text: str, a: Assumptions, years: str | None = None) -> Budget:
+    """Parse ``"135/yr"`` (per year, over ``years`` e.g. ``"2029-2035"``; default all
+    years) or ``"945"`` (a total for the whole horizon).
+
+    Parameters
+    ----------
+    text : str
+        The budget as typed.
+    a : Assumptions
+        For the periods and their years.
+    years : str, optional
+        ``"FIRST-LAST"`` for a per-year amount.
+
+    Returns
+    -------
+    Budget
+    """
+    periods = a.facts.periods
+    first_all, last_all = periods[0].first_year, periods[-1].last_year
+    m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(/\s*(?:yr|year|jaar|j))?\s*", text)
+    if not m:
+        raise NplvError(f"budget {text!r}: give an amount in EUR million, e.g. 945, or per year, e.g. 135/yr")
+    amount = float(m.group(1))
+    if not m.group(2):
+        if years:
+            raise NplvError("--years goes with a per-year budget such as 135/yr")
+        return Budget({p.name: float("nan") for p in periods} | {OVERALL: amount}, text.strip())
+    first, last = first_all, last_all
+    if years:
+        ym = re.fullmatch(r"\s*(\d{4})\s*-\s*(\d{4})\s*", years)
+        if not ym:
+            raise NplvError(f"--years {years!r}: give FIRST-LAST, e.g. 2029-2035")
+        first, last = int(ym.group(1)), int(ym.group(2))
+        if not first_all <= first <= last <= last_all:
+            raise NplvError(f"--years {years!r}: must lie within {first_all}-{last_all}, first before last")
+    out = {}
+    for p in periods:
+        overlap = max(0, min(last, p.last_year) - max(first, p.first_year) + 1)
+        out[p.name] = amount * overlap
+    out[OVERALL] = amount * (last - first + 1)
+    return Budget(out, f"{text.strip()} over {first}-{last}")
+
+
+def by_horizon(ds: xr.Dataset, variable: str = "shortfall_all_pillars", netting: str = "pillar") -> xr.DataArray:
+    """Shortfall draws per horizon: each period and the whole 2026-2035 (a ``horizon`` dim)."""
+    if variable not in ds:
+        raise NplvError(f"the results have no variable {variable!r}")
+    da = ds[variable]
+    if "netting" in da.dims:
+        da = da.sel(netting=netting)
+    da = da.reset_coords(drop=True)
+    overall = da.sum("period").expand_dims(period=[OVERALL])
+    return xr.concat([da, overall], dim="period").rename(period="horizon").assign_attrs(da.attrs)
+
+
+def coverage_probability(ds: xr.Dataset, budget: Budget, variable: str = "shortfall_all_pillars", netting: str = "pillar") -> xr.DataArray:
+    """P(shortfall <= budget) per horizon (and scope, scenario where present).
+
+    Returns
+    -------
+    DataArray
+        Probabilities; NaN where the budget says nothing about a horizon.
+    """
+    da = by_horizon(ds, variable, netting)
+    amounts = xr.DataArray([budget.amounts[h] for h in da["horizon"].values], dims="horizon", coords={"horizon": da["horizon"]})
+    prob = (da <= amounts).mean("draw").where(np.isfinite(amounts))
+    return prob.assign_attrs(units="1", long_name="Kans dat het budget de restopgave dekt", long_name_en="Probability that the budget covers the remaining need", budget=budget.text)
+
+
+def budget_for_confidence(ds: xr.Dataset, confidence: Sequence[float] = (0.5, 0.85, 0.95), variable: str = "shortfall_all_pillars", netting: str = "pillar") -> xr.Dataset:
+    """Budget needed to cover the shortfall with the given probabilities.
+
+    The budget for confidence ``c`` is the ``c``-quantile of the shortfall: a budget of
+    that size covers the shortfall in a share ``c`` of the draws.
+
+    Returns
+    -------
+    Dataset
+        ``budget`` and ``budget_mcse`` with a ``quantile`` dim (the confidence levels).
+    """
+    conf = [float(c) for c in confidence]
+    if any(not 0.0 < c < 1.0 for c in conf):
+        raise NplvError(f"confidence levels must lie strictly between 0 and 1, got {conf}")
+    da = by_horizon(ds, variable, netting)
+    out = xr.Dataset()
+    out["budget"] = da.quantile(conf, dim="draw").assign_attrs(units=da.attrs.get("units", ""), long_name="Benodigd budget", long_name_en="Budget needed")
+    out["budget_mcse"] = quantile_mcse(da, conf).assign_attrs(units=da.attrs.get("units", ""), long_name_en="Monte Carlo standard error of the budget")
+    return out
+
+
+def point_estimate_probability(ds: xr.Dataset, a: Assumptions) -> list[dict[str, object]]:
+    """Cumulative probability of each published restopgave (pillar netting): where the
+    report's single number sits on the simulated S-curve."""
+    rows = []
+    for p in a.facts.published:
+        if p.measure != "shortfall" or p.netting != "pillar":
+            continue
+        if p.pillar == "all":
+            da = ds["shortfall_all_pillars"].sel(period=p.period, scope=p.scope, netting="pillar")
+        else:
+            da = ds["shortfall"].sel(pillar=p.pillar, period=p.period, scope=p.scope, netting="pillar")
+        rows.append({"figure": p.figure, "published": p.value, "source": p.source, "cumulative_probability": float((da <= p.value).mean("draw"))})
+    return rows

@@ -1,0 +1,114 @@
+"""Scenarios with common random numbers, the year profile and the policy answers."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+import nplv_sim
+from nplv_sim.comparison import simulate_scenarios
+from nplv_sim.policy import budget_for_confidence, by_horizon, coverage_probability, parse_budget
+from nplv_sim.scenarios import list_scenarios, load_scenario
+
+NOOP = 'schema = "nplv-sim/scenario/1"\nlabel_nl = "niets"\nlabel_en = "nothing"\nsource = "test"\n'
+
+
+def test_shipped_scenarios_load(default_assumptions):
+    names = {p.stem for p in list_scenarios()}
+    assert {"coalition_135", "azwa", "wbi_pro_rata", "excluding_vat", "without_funderingsherstel"} <= names
+    for p in list_scenarios():
+        assert load_scenario(p, default_assumptions).scenario == p.stem
+
+
+def test_a_scenario_that_changes_nothing_differs_by_exactly_zero(default_assumptions, tmp_path):
+    (tmp_path / "noop.toml").write_text(NOOP)
+    ds = simulate_scenarios(default_assumptions, [tmp_path / "noop.toml", "excluding_vat"], 3_000, rng=9)
+    diff = ds["shortfall_difference"].sel(scenario="noop")
+    assert float(np.abs(diff).max()) == 0.0
+    # Fixing some inputs leaves every other input's draws untouched (shared streams and copula).
+    x = ds["input_value"]
+    untouched = [i for i in x["input"].values if not str(i).startswith("vat_") or not str(i).endswith("_excluded")]
+    np.testing.assert_array_equal(x.sel(scenario="excluding_vat", input=untouched), x.sel(scenario="baseline", input=untouched))
+
+
+def test_coalition_money_lowers_the_rijk_shortfall_by_its_amount(default_assumptions):
+    ds = simulate_scenarios(default_assumptions, ["coalition_135"], 4_000, rng=2)
+    diff = ds["shortfall_all_pillars_difference"].sel(scenario="coalition_135", netting="pillar", scope="rijk")
+    # 135 in 2029 (P1) and 6 x 135 in P2; Wbi's cap can only give back a little in P2.
+    np.testing.assert_allclose(diff.sel(period="P1"), -135.0)
+    assert float(diff.sel(period="P2").max()) <= -810 + 43 + 1e-9 and float(diff.sel(period="P2").min()) >= -810 - 1e-9
+
+
+def test_year_profile_sums_to_period_figures(default_assumptions):
+    a = load_scenario("coalition_135", default_assumptions)
+    ds = nplv_sim.simulate(a, 2_000, rng=4)
+    by_year = ds["shortfall_by_year"]
+    assert list(by_year["year"].values) == list(range(2026, 2036))
+    for period, years in (("P1", slice(2026, 2029)), ("P2", slice(2030, 2035))):
+        np.testing.assert_allclose(
+            by_year.sel(year=years).sum("year"), ds["shortfall_all_pillars"].sel(period=period, netting="pillar"), rtol=1e-12
+        )
+    # the money starts in 2029: that year is 135 lower than the other P1 years
+    rijk = by_year.sel(scope="rijk")
+    np.testing.assert_allclose(rijk.sel(year=2028) - rijk.sel(year=2029), 135.0)
+
+
+def test_wbi_never_covers_more_than_the_remaining_rijk_need(default_assumptions, tmp_path):
+    (tmp_path / "none.toml").write_text(NOOP + '\n[inputs.wbi_allocation_fraction]\ndistribution = "fixed"\nvalue = 0.0\n')
+    full = load_scenario("wbi_pro_rata", default_assumptions)
+    none = load_scenario(tmp_path / "none.toml", default_assumptions)
+    shared = tuple(i.name for i in default_assumptions.inputs if i.is_random)
+    runs = [nplv_sim.simulate(dataclasses.replace(v, draw_inputs=shared), 5_000, rng=8, detail=True) for v in (full, none)]
+    sel = {"component": "new_build", "scope": "rijk"}
+    cover = runs[0]["component_funding"].sel(sel) - runs[1]["component_funding"].sel(sel)
+    remaining = np.maximum(runs[1]["component_need"].sel(sel) - runs[1]["component_funding"].sel(sel), 0)
+    assert float(cover.min()) >= 0
+    assert bool((cover <= remaining + 1e-9).all())
+    assert float(cover.sel(period="P2").max()) <= 43 + 1e-9 and float(cover.sel(period="P1").max()) == 0
+
+
+@pytest.fixture(scope="module")
+def run(default_assumptions):
+    return nplv_sim.simulate(default_assumptions, 20_000, rng=5)
+
+
+def test_budget_for_confidence_agrees_with_coverage_and_numpy(run, default_assumptions):
+    res = budget_for_confidence(run, (0.5, 0.85, 0.95))
+    draws = run["shortfall_all_pillars"].sel(period="P2", scope="rijk", netting="pillar").values
+    np.testing.assert_allclose(res["budget"].sel(horizon="P2", scope="rijk").values, np.quantile(draws, [0.5, 0.85, 0.95]))
+    n = draws.size
+    for c in (0.5, 0.85, 0.95):
+        b = float(res["budget"].sel(horizon="P2", scope="rijk", quantile=c))
+        budget = parse_budget(f"{b}", default_assumptions)
+        p = float(coverage_probability(run, budget).sel(horizon="2026-2035", scope="rijk"))
+        assert 0 <= p <= 1
+        direct = np.mean(draws <= b)
+        assert abs(direct - c) <= 1.0 / n + 1e-12
+
+
+def test_per_year_budget_is_spread_over_its_years(default_assumptions, run):
+    b = parse_budget("135/yr", default_assumptions, "2029-2035")
+    assert b.amounts == {"P1": 135.0, "P2": 810.0, "2026-2035": 945.0}
+    total = parse_budget("945", default_assumptions)
+    assert np.isnan(total.amounts["P1"]) and total.amounts["2026-2035"] == 945.0
+    prob = coverage_probability(run, b)
+    overall = by_horizon(run).sel(horizon="2026-2035", scope="rijk")
+    assert float(prob.sel(horizon="2026-2035", scope="rijk")) == float((overall <= 945).mean())
+
+
+@pytest.mark.parametrize("text", ["abc", "-5", "135/week"])
+def test_bad_budget_text_is_refused(default_assumptions, text):
+    with pytest.raises(nplv_sim.errors.NplvError):
+        parse_budget(text, default_assumptions)
+
+
+def test_cli_budget_and_cover(capsys):
+    from nplv_sim.cli import main
+
+    assert main(["budget", "--draws", "3000", "--seed", "1", "--confidence", "0.85"]) == 0
+    assert "85 %" in capsys.readouterr().out
+    assert main(["cover", "--budget", "135/yr", "--years", "2029-2035", "--draws", "3000", "--seed", "1", "--scenario", "coalition_135"]) == 0
+    out = capsys.readouterr().out
+    assert "P(covered)" in out and "coalition_135" in out and "S-curve" in out
