@@ -12,6 +12,45 @@ __all__ = ["DEFAULT_QUANTILES", "quantile_mcse", "summarize"]
 DEFAULT_QUANTILES = (0.05, 0.15, 0.5, 0.85, 0.95)
 
 
+def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
+    # numpy's own linear interpolation (stable for t >= 0.5), so results equal np.quantile
+    diff = b - a
+    out = a + diff * t
+    return np.where(t >= 0.5, b - diff * (1 - t), out)
+
+
+def draw_quantiles(da: xr.DataArray, probs: Sequence[float], dim: str = "draw") -> np.ndarray:
+    """Quantiles along ``dim`` from one sort (numpy's default 'linear' method).
+
+    Returns
+    -------
+    ndarray
+        Shape (len(probs), *other dims of ``da`` in order).
+    """
+    arr = np.sort(np.moveaxis(da.values, da.get_axis_num(dim), -1), axis=-1)
+    n = arr.shape[-1]
+    pos = np.asarray(probs, dtype=float) * (n - 1)
+    lo = np.floor(pos).astype(int)
+    hi = np.minimum(lo + 1, n - 1)
+    vals = _lerp(arr[..., lo], arr[..., hi], pos - lo)
+    return np.moveaxis(vals, -1, 0)
+
+
+def _quantiles_and_mcse(da: xr.DataArray, quantiles: Sequence[float], dim: str = "draw") -> tuple[xr.DataArray, xr.DataArray]:
+    q = np.asarray(quantiles, dtype=float)
+    n = da.sizes[dim]
+    half = np.sqrt(q * (1.0 - q) / max(n, 1))
+    probs = np.concatenate([q, np.clip(q - half, 0.0, 1.0), np.clip(q + half, 0.0, 1.0)])
+    vals = draw_quantiles(da, probs, dim)
+    k = len(q)
+    dims = ("quantile", *[d for d in da.dims if d != dim])
+    coords = {d: da[d] for d in dims[1:] if d in da.coords}
+    coords.update({name: c for name, c in da.coords.items() if dim not in c.dims and name not in da.dims})
+    quant = xr.DataArray(vals[:k], dims=dims, coords={**coords, "quantile": q})
+    mcse = (vals[2 * k :] - vals[k : 2 * k]) / 2.0 if n > 1 else np.full_like(vals[:k], np.nan)
+    return quant, xr.DataArray(mcse, dims=dims, coords={**coords, "quantile": q})
+
+
 def quantile_mcse(da: xr.DataArray, quantiles: Sequence[float], dim: str = "draw") -> xr.DataArray:
     """Monte Carlo standard error of sample quantiles, from order statistics.
 
@@ -34,14 +73,7 @@ def quantile_mcse(da: xr.DataArray, quantiles: Sequence[float], dim: str = "draw
     DataArray
         Standard errors with a ``quantile`` dimension, in the units of ``da``.
     """
-    n = da.sizes[dim]
-    q = np.asarray(quantiles, dtype=float)
-    if n < 2:
-        return xr.full_like(da.isel({dim: 0}, drop=True).expand_dims(quantile=q), np.nan, dtype=float)
-    half = np.sqrt(q * (1.0 - q) / n)
-    lo = da.quantile(np.clip(q - half, 0.0, 1.0), dim=dim)
-    hi = da.quantile(np.clip(q + half, 0.0, 1.0), dim=dim)
-    return ((hi.values - lo.values) / 2.0) * xr.ones_like(da.quantile(q, dim=dim))
+    return _quantiles_and_mcse(da, quantiles, dim)[1]
 
 
 def summarize(ds: xr.Dataset, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> xr.Dataset:
@@ -70,12 +102,11 @@ def summarize(ds: xr.Dataset, quantiles: Sequence[float] = DEFAULT_QUANTILES) ->
         if "draw" not in da.dims:
             continue
         attrs = dict(da.attrs)
-        out[name] = da.quantile(q, dim="draw").assign_attrs(attrs)
+        quant, mcse = _quantiles_and_mcse(da, q)
+        out[name] = quant.assign_attrs(attrs)
         out[f"{name}_mean"] = da.mean("draw").assign_attrs({**attrs, "cell_methods": "draw: mean"})
         out[f"{name}_sd"] = da.std("draw", ddof=1 if n > 1 else 0).assign_attrs({**attrs, "cell_methods": "draw: standard_deviation"})
-        out[f"{name}_mcse"] = quantile_mcse(da, q).assign_attrs(
-            {**attrs, "description": f"Monte Carlo standard error of the quantiles of {name}"}
-        )
+        out[f"{name}_mcse"] = mcse.assign_attrs({**attrs, "description": f"Monte Carlo standard error of the quantiles of {name}"})
         if name.startswith("shortfall"):
             out[f"{name}_prob_positive"] = (da > 0).mean("draw").assign_attrs(
                 {"units": "1", "long_name": f"Kans op tekort ({attrs.get('long_name', name)})", "long_name_en": f"P({name} > 0)"}
