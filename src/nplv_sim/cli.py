@@ -106,6 +106,14 @@ def _parser() -> argparse.ArgumentParser:
     scen.add_argument("--force", action="store_true", help="replace existing output files")
     scen.set_defaults(func=_cmd_scenarios)
 
+    rep = sub.add_parser("report", help="one folder: figures, tables, NetCDF and an HTML appendix draft", description="Run (or read with --results) a simulation and write one folder with figures (PNG/PDF/SVG), tables (CSV, XLSX), results.nc and report.html.")
+    add_run_options(rep)
+    rep.add_argument("--results", help="report on an existing results.nc instead of running")
+    rep.add_argument("--lang", choices=("nl", "en"), default="nl", help="language of the report and figures (default nl)")
+    rep.add_argument("--out", help="report folder (default: a new folder under results/)")
+    rep.add_argument("--force", action="store_true", help="replace an existing report folder")
+    rep.set_defaults(func=_cmd_report)
+
     reg = sub.add_parser("register", help="write the assumptions register (Markdown)", description="Write the assumptions register generated from the files to DIR/assumptions.md.")
     reg.add_argument("assumptions", nargs="?", help="assumptions file (default: the shipped one)")
     reg.add_argument("--out", default="docs", help="output folder (default docs)")
@@ -242,6 +250,34 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
                 print(f"{str(sc)[:27]:<28}{period:<7}{scope:<7}{q[0]:>9,.0f}{q[1]:>9,.0f}{q[2]:>9,.0f}   {r[1]:,.0f} [{r[0]:,.0f}-{r[2]:,.0f}]")
     write_netcdf(ds, target, args.force)
     print(f"wrote {target}")
+    return EXIT_OK
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    import xarray as xr
+
+    from .report import build_report
+
+    a = load_assumptions(args.assumptions)
+    results = None
+    if args.results:
+        path = Path(args.results)
+        if not path.is_file():
+            raise NplvError(f"{path}: results file not found")
+        try:
+            results = xr.load_dataset(path)
+        except Exception as exc:  # any unreadable file is the user's input
+            raise NplvError(f"{path}: cannot be read as NetCDF results ({type(exc).__name__})") from None
+        if "shortfall" not in results or "input_value" not in results:
+            raise NplvError(f"{path}: is not an nplv-sim results file (no 'shortfall' or 'input_value')")
+    out = Path(args.out) if args.out else default_out("report")
+    start = time.perf_counter()
+
+    def say(msg: str) -> None:
+        print(f"  [{time.perf_counter() - start:6.1f} s] {msg}", file=sys.stderr, flush=True)
+
+    folder = build_report(a, out, args.draws, rng=args.seed, method=args.method, workers=args.workers, lang=args.lang, force=args.force, progress=say, results=results)
+    print(f"wrote {folder}/report.html (and figures/, tables/, results.nc)")
     return EXIT_OK
 
 

@@ -66,7 +66,7 @@ def simulate_scenarios(
     for var in ("shortfall", "shortfall_all_pillars", "shortfall_by_year"):
         diff = ds[var] - ds[var].sel(scenario=BASELINE)
         ds[f"{var}_difference"] = diff.assign_attrs(
-            {**ds[var].attrs, "long_name": f"Verschil met basis: {ds[var].attrs['long_name']}", "long_name_en": f"Difference from baseline: {ds[var].attrs['long_name_en']}", "description": "Scenario minus baseline, draw by draw (common random numbers)."}
+            {**ds[var].attrs, "long_name": f"Verschil met basis: {ds[var].attrs['long_name']}", "long_name_nl": f"Verschil met basis: {ds[var].attrs['long_name']}", "long_name_en": f"Difference from baseline: {ds[var].attrs['long_name_en']}", "description": "Scenario minus baseline, draw by draw (common random numbers)."}
         )
     ds["scenario"].attrs.update(long_name="Scenario", long_name_en="Scenario")
     ds = ds.assign_coords(

@@ -19,6 +19,13 @@ from .errors import OutputError, OutputExistsError
 __all__ = ["atomic_write", "check_targets", "prepare_dir", "write_netcdf", "write_text"]
 
 
+def current_umask() -> int:
+    """The process umask (read by setting and restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def prepare_dir(directory: str | Path) -> Path:
     """Create ``directory`` (and parents) or explain in one line why it cannot be."""
     d = Path(directory).expanduser().resolve()
@@ -59,6 +66,7 @@ def atomic_write(target: Path, force: bool = False) -> Iterator[Path]:
         raise OutputError(f"{target}: cannot write ({exc.strerror})") from None
     os.close(fd)
     tmp = Path(tmp_name)
+    os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes 0600; results are for sharing
     try:
         yield tmp
         os.replace(tmp, target)
