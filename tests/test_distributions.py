@@ -130,3 +130,10 @@ def test_impossible_parameters_name_their_field(kind, params, field):
     with pytest.raises(LawError) as info:
         make_law(kind, params)
     assert info.value.field == field
+
+
+def test_truncated_normal_with_one_open_bound_stays_finite():
+    law = TruncatedNormal(1.0, 0.1, 0.0)  # high left open
+    x = law.from_normal(np.array([-9.0, 0.0, 8.25, 8.3, 9.0]))
+    assert np.all(np.isfinite(x))
+    assert x[1] == pytest.approx(1.0, abs=1e-6)

@@ -18,8 +18,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .core.distributions import LawError, make_law
-from .errors import AssumptionsError, suggest
+import numpy as np
+
+from .core.distributions import LAWS, Z_MAX, Discrete, Fixed, LawError, LogNormal, Normal, make_law
+from .errors import AssumptionsError, suggest, suggest_or_list
 from .schema import (
     EFFECTS,
     Addon,
@@ -45,6 +47,42 @@ DEFAULT_ASSUMPTIONS = "rebel_2026_uncertainty.toml"
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 MEASURES = ("shortfall", "shortfall_per_year", "need", "funding")
 
+# The fields each kind of entry may hold; anything else is refused with a close spelling.
+FACTS_FIELDS = (
+    "schema",
+    "title",
+    "report",
+    "seed_file",
+    "periods",
+    "pillars",
+    "components",
+    "sources",
+    "figures",
+    "published",
+)
+PERIOD_FIELDS = ("first_year", "last_year", "label_nl", "label_en", "source")
+PILLAR_FIELDS = ("label_nl", "label_en", "source")
+COMPONENT_FIELDS = ("pillar", "label_nl", "label_en", "need", "rijk_key", "published_rijk", "source", "note")
+SOURCE_FIELDS = ("pillar", "period", "label_nl", "cofin", "rijk", "allocation", "source", "note")
+FIGURE_FIELDS = ("value", "unit", "source", "note")
+PUBLISHED_FIELDS = ("figure", "measure", "pillar", "period", "scope", "netting", "value", "source", "note")
+UNCERTAINTY_FIELDS = (
+    "schema",
+    "title",
+    "facts",
+    "vat_groups",
+    "addons",
+    "extra_funding",
+    "inputs",
+    "correlation",
+    "correlation_matrix",
+)
+VAT_GROUP_FIELDS = ("components", "label_en", "source")
+ADDON_FIELDS = ("pillar", "label_en", "label_nl", "parts", "year_weights", "enabled", "source", "rationale")
+EXTRA_FUNDING_FIELDS = ("component", "pro_rata_rijk", "local_match", "label_en", "label_nl", "source", "rationale")
+CORRELATION_FIELDS = ("inputs", "rho", "source", "rationale")
+MATRIX_FIELDS = ("inputs", "matrix", "source", "rationale")
+
 
 def distributions_dir() -> Path:
     """Folder of the shipped assumptions files (repository or installed package)."""
@@ -69,14 +107,24 @@ def _check_name(t: Table, name: str) -> None:
         raise t.error("", f"name {name!r} must be lower-case letters, digits and '_', starting with a letter")
 
 
-def _top(path: Path, data: dict, schema: str) -> Table:
+def _top(path: Path, data: dict, schema: str, fields: tuple[str, ...]) -> Table:
     top = Table(path, "", data)
     found = top.raw("schema")
     if found != schema:
         other = UNCERTAINTY_SCHEMA if schema == FACTS_SCHEMA else FACTS_SCHEMA
+        if found is None:
+            raise top.error(
+                "schema", "is missing: the file must start with a schema line", f'expected schema = "{schema}"'
+            )
         hint = "this is the other kind of file" if found == other else f'expected schema = "{schema}"'
         raise top.error("schema", f"is {found!r}", hint)
+    top.expect(fields)
     return top
+
+
+def _unknown(t: Table, field: str, what: str, value: str, known: list[str] | tuple[str, ...]) -> AssumptionsError:
+    """Error for a name that is not among ``known``, with a close spelling or the list."""
+    return t.error(field, f"unknown {what} {value!r}", suggest_or_list(value, known))
 
 
 def load_facts(path: str | Path) -> Facts:
@@ -92,7 +140,15 @@ def load_facts(path: str | Path) -> Facts:
     Facts
     """
     path = Path(path)
-    top = _top(path, read_toml(path), FACTS_SCHEMA)
+    data = read_toml(path)
+    if data.get("schema") == FACTS_SCHEMA and ("inputs" in data or "facts" in data):
+        raise AssumptionsError(
+            path,
+            "",
+            f"schema: is {FACTS_SCHEMA!r} but the file holds uncertainty entries (facts, inputs)",
+            f'expected schema = "{UNCERTAINTY_SCHEMA}"',
+        )
+    top = _top(path, data, FACTS_SCHEMA, FACTS_FIELDS)
     title = top.string("title")
     report = top.string("report")
     top.raw("seed_file")
@@ -100,6 +156,7 @@ def load_facts(path: str | Path) -> Facts:
     periods = []
     for t in tables(path, top, "periods"):
         name = t.entry.split(".", 1)[1]
+        t.expect(PERIOD_FIELDS)
         first, last = t.integer("first_year"), t.integer("last_year")
         if last < first:
             raise t.error("last_year", f"= {last} comes before first_year = {first}")
@@ -108,13 +165,18 @@ def load_facts(path: str | Path) -> Facts:
     periods.sort(key=lambda p: p.first_year)
     for a, b in zip(periods, periods[1:], strict=False):
         if b.first_year != a.last_year + 1:
-            raise AssumptionsError(path, f"periods.{b.name}", f"first_year: {b.first_year} does not follow {a.name}'s last year {a.last_year}")
+            raise AssumptionsError(
+                path,
+                f"periods.{b.name}",
+                f"first_year: {b.first_year} does not follow {a.name}'s last year {a.last_year}",
+            )
     period_names = [p.name for p in periods]
 
     pillars = []
     for t in tables(path, top, "pillars"):
         name = t.entry.split(".", 1)[1]
         _check_name(t, name)
+        t.expect(PILLAR_FIELDS)
         pillars.append(Pillar(name, t.string("label_nl"), t.string("label_en"), t.string("source")))
         t.finish()
     pillar_names = [p.name for p in pillars]
@@ -123,9 +185,10 @@ def load_facts(path: str | Path) -> Facts:
     for t in tables(path, top, "components"):
         name = t.entry.split(".", 1)[1]
         _check_name(t, name)
+        t.expect(COMPONENT_FIELDS)
         pillar = t.string("pillar")
         if pillar not in pillar_names:
-            raise t.error("pillar", f"unknown pillar {pillar!r}", suggest(pillar, pillar_names))
+            raise _unknown(t, "pillar", "pillar", pillar, pillar_names)
         components.append(
             Component(
                 name=name,
@@ -146,12 +209,14 @@ def load_facts(path: str | Path) -> Facts:
     for t in tables(path, top, "sources"):
         name = t.entry.split(".", 1)[1]
         _check_name(t, name)
+        t.expect(SOURCE_FIELDS)
         sources.append(_funding_source(t, name, pillar_names, period_names, comp_pillar))
         t.finish()
 
     figures: dict[str, Any] = {}
     for t in tables(path, top, "figures", required=False):
         name = t.entry.split(".", 1)[1]
+        t.expect(FIGURE_FIELDS)
         value = t.raw("value")
         if value is None:
             raise t.error("value", "is required")
@@ -167,6 +232,7 @@ def load_facts(path: str | Path) -> Facts:
         raise top.error("published", "must be an array of tables ([[published]])")
     for i, entry in enumerate(raw_published):
         t = Table(path, f"published[{i}]", entry)
+        t.expect(PUBLISHED_FIELDS)
         published.append(_published(t, pillar_names, period_names))
         t.finish()
     top.finish()
@@ -184,21 +250,30 @@ def load_facts(path: str | Path) -> Facts:
     )
 
 
-def _funding_source(t: Table, name: str, pillars: list[str], periods: list[str], comp_pillar: dict[str, str]) -> FundingSource:
+def _funding_source(
+    t: Table, name: str, pillars: list[str], periods: list[str], comp_pillar: dict[str, str]
+) -> FundingSource:
     pillar = t.string("pillar")
     if pillar not in pillars:
-        raise t.error("pillar", f"unknown pillar {pillar!r}", suggest(pillar, pillars))
+        raise _unknown(t, "pillar", "pillar", pillar, pillars)
     period = t.string("period")
     if period not in periods:
-        raise t.error("period", f"unknown period {period!r}", suggest(period, periods))
+        raise _unknown(t, "period", "period", period, periods)
     allocation = t.mapping("allocation", low=0.0)
     if not allocation:
         raise t.error("allocation", "must name at least one component")
     for comp in allocation:
         if comp not in comp_pillar:
-            raise t.error(f"allocation.{comp}", "unknown component", suggest(comp, list(comp_pillar)))
+            raise t.error(
+                f"allocation.{comp}",
+                "unknown component",
+                suggest(comp, list(comp_pillar))
+                or suggest_or_list(comp, [c for c, q in comp_pillar.items() if q == pillar]),
+            )
         if comp_pillar[comp] != pillar:
-            raise t.error(f"allocation.{comp}", f"component belongs to pillar {comp_pillar[comp]!r}, the source to {pillar!r}")
+            raise t.error(
+                f"allocation.{comp}", f"component belongs to pillar {comp_pillar[comp]!r}, the source to {pillar!r}"
+            )
     total = sum(allocation.values())
     if total <= 0:
         raise t.error("allocation", "weights must not all be zero")
@@ -218,13 +293,13 @@ def _funding_source(t: Table, name: str, pillars: list[str], periods: list[str],
 def _published(t: Table, pillars: list[str], periods: list[str]) -> Published:
     measure = t.string("measure")
     if measure not in MEASURES:
-        raise t.error("measure", f"unknown measure {measure!r}", suggest(measure, MEASURES))
+        raise _unknown(t, "measure", "measure", measure, MEASURES)
     pillar = t.string("pillar")
     if pillar not in [*pillars, "all"]:
-        raise t.error("pillar", f"unknown pillar {pillar!r}", suggest(pillar, [*pillars, "all"]))
+        raise _unknown(t, "pillar", "pillar", pillar, [*pillars, "all"])
     period = t.string("period")
     if period not in periods:
-        raise t.error("period", f"unknown period {period!r}", suggest(period, periods))
+        raise _unknown(t, "period", "period", period, periods)
     scope = t.string("scope")
     if scope not in ("total", "rijk"):
         raise t.error("scope", f"must be 'total' or 'rijk', got {scope!r}")
@@ -248,9 +323,24 @@ def _published(t: Table, pillars: list[str], periods: list[str]) -> Published:
 # Uncertainty file
 # --------------------------------------------------------------------------------------
 _INPUT_META = {
-    "group", "label_en", "label_nl", "unit", "distribution", "baseline", "enabled", "effect",
-    "source", "rationale", "components", "pillars", "periods", "sources", "part", "vat_group",
-    "addon", "extra_funding",
+    "group",
+    "label_en",
+    "label_nl",
+    "unit",
+    "distribution",
+    "baseline",
+    "enabled",
+    "effect",
+    "source",
+    "rationale",
+    "components",
+    "pillars",
+    "periods",
+    "sources",
+    "part",
+    "vat_group",
+    "addon",
+    "extra_funding",
 }
 # Effects whose input must stay within these bounds.
 _BOUNDS = {
@@ -290,12 +380,22 @@ def load_assumptions(path: str | Path | None = None) -> Assumptions:
     if data.get("schema") == FACTS_SCHEMA:
         facts = load_facts(path)
         return Assumptions(path=str(path), sha256=facts.sha256, title=facts.title, facts=facts)
-    top = _top(path, data, UNCERTAINTY_SCHEMA)
+    top = _top(path, data, UNCERTAINTY_SCHEMA, UNCERTAINTY_FIELDS)
     title = top.string("title")
     facts_name = top.string("facts")
     facts_path = (path.parent / facts_name).resolve()
     if not facts_path.exists():
-        raise top.error("facts", f"file {facts_name!r} not found next to {path.name}")
+        try:
+            nearby = [f.name for f in facts_path.parent.glob("*.toml")]
+        except OSError:
+            nearby = []
+        raise top.error(
+            "facts",
+            f"file {facts_name!r} not found (looked for {str(facts_path)!r}, relative to {path.name})",
+            suggest(facts_path.name, nearby),
+        )
+    if facts_path == path.resolve():
+        raise top.error("facts", f"names this file itself ({facts_name!r}); it must name the facts file")
     facts = load_facts(facts_path)
     refs = read_toml(facts_path)
     comp_names = [c.name for c in facts.components]
@@ -307,13 +407,18 @@ def load_assumptions(path: str | Path | None = None) -> Assumptions:
     for t in tables(path, top, "vat_groups", refs, required=False):
         name = t.entry.split(".", 1)[1]
         _check_name(t, name)
-        vat_groups.append(VatGroup(name, t.names("components", comp_names), t.string("label_en", name), t.string("source")))
+        t.expect(VAT_GROUP_FIELDS)
+        vat_groups.append(
+            VatGroup(name, t.names("components", comp_names), t.string("label_en", name), t.string("source"))
+        )
         t.finish()
     seen: dict[str, str] = {}
     for g in vat_groups:
         for c in g.components:
             if c in seen:
-                raise AssumptionsError(path, f"vat_groups.{g.name}", f"components: {c!r} is already in vat group {seen[c]!r}")
+                raise AssumptionsError(
+                    path, f"vat_groups.{g.name}", f"components: {c!r} is already in vat group {seen[c]!r}"
+                )
             seen[c] = g.name
 
     years = [y for p in facts.periods for y in range(p.first_year, p.last_year + 1)]
@@ -321,16 +426,29 @@ def load_assumptions(path: str | Path | None = None) -> Assumptions:
     for t in tables(path, top, "addons", refs, required=False):
         name = t.entry.split(".", 1)[1]
         _check_name(t, name)
+        t.expect(ADDON_FIELDS)
         addons.append(_addon(t, name, pillar_names, years))
         t.finish()
+    facts_components = set(comp_names)
+    for ad in addons:
+        for part in ad.parts:
+            if ad.component_name(part) in facts_components:
+                raise AssumptionsError(
+                    path,
+                    f"addons.{ad.name}",
+                    f"parts.{part}: the add-on's component {ad.component_name(part)!r} clashes with a component"
+                    " of the facts file",
+                    "rename the add-on or the part",
+                )
 
     extra = []
     for t in tables(path, top, "extra_funding", refs, required=False):
         name = t.entry.split(".", 1)[1]
         _check_name(t, name)
+        t.expect(EXTRA_FUNDING_FIELDS)
         comp = t.string("component")
         if comp not in comp_names:
-            raise t.error("component", f"unknown component {comp!r}", suggest(comp, comp_names))
+            raise _unknown(t, "component", "component", comp, comp_names)
         extra.append(
             ExtraFunding(
                 name=name,
@@ -366,20 +484,29 @@ def load_assumptions(path: str | Path | None = None) -> Assumptions:
     if not isinstance(raw_corr, list):
         raise top.error("correlation", "must be an array of tables ([[correlation]])")
     input_names = [i.name for i in inputs]
+    pairs: dict[frozenset[str], tuple[float, str]] = {}
     for i, entry in enumerate(raw_corr):
         t = Table(path, f"correlation[{i}]", entry)
+        t.expect(CORRELATION_FIELDS)
         members = t.names("inputs", input_names)
         if len(members) < 2:
             raise t.error("inputs", "needs at least two inputs")
-        correlations.append(Correlation(members, t.number("rho", low=-1.0, high=1.0), t.string("source"), t.string("rationale", "")))
+        rho = t.number("rho", low=-1.0, high=1.0)
+        _declare_pairs(t, pairs, members, lambda a, b, rho=rho: rho)
+        correlations.append(Correlation(members, rho, t.string("source"), t.string("rationale", "")))
         t.finish()
     matrix = None
     if top.has("correlation_matrix"):
         t = Table(path, "correlation_matrix", top.raw("correlation_matrix"))
+        t.expect(MATRIX_FIELDS)
         members = t.names("inputs", input_names)
-        rows = t.raw("matrix")
-        matrix = (members, _square(t, rows, len(members)))
+        if len(members) < 2:
+            raise t.error("inputs", "needs at least two inputs")
+        rows = _square(t, t.raw("matrix"), len(members))
+        _declare_pairs(t, pairs, members, lambda a, b: rows[members.index(a)][members.index(b)])
+        matrix = (members, rows)
         t.string("source")
+        t.string("rationale", "")
         t.finish()
     top.finish()
     return Assumptions(
@@ -396,10 +523,37 @@ def load_assumptions(path: str | Path | None = None) -> Assumptions:
     )
 
 
+def _declare_pairs(
+    t: Table, pairs: dict[frozenset[str], tuple[float, str]], members: tuple[str, ...], rho_of: Any
+) -> None:
+    """Record the correlation of every pair in ``members``; refuse a pair given two values."""
+    for i, a in enumerate(members):
+        for b in members[i + 1 :]:
+            rho = float(rho_of(a, b))
+            key = frozenset((a, b))
+            if key in pairs and abs(pairs[key][0] - rho) > 1e-12:
+                before, where = pairs[key]
+                raise t.error(
+                    "rho" if t.entry.startswith("correlation[") else "matrix",
+                    f"{a!r} and {b!r} are given two correlations: {before:g} in [{where}] and {rho:g} here",
+                    "give each pair one value",
+                )
+            pairs[key] = (rho, t.entry)
+
+
 def _square(t: Table, rows: Any, n: int) -> tuple[tuple[float, ...], ...]:
-    if not isinstance(rows, list) or len(rows) != n or not all(isinstance(r, list) and len(r) == n for r in rows):
-        raise t.error("matrix", f"must be a square {n} x {n} list of lists (one row per input)")
-    out = tuple(tuple(t.check_number(f"matrix[{i}][{j}]", v, -1.0, 1.0) for j, v in enumerate(r)) for i, r in enumerate(rows))
+    if rows is None:
+        raise t.error("matrix", "is required")
+    if not isinstance(rows, list) or len(rows) != n:
+        got = f"{len(rows)} rows" if isinstance(rows, list) else f"a {type(rows).__name__}"
+        raise t.error("matrix", f"must be a square {n} x {n} list of rows, one per name in `inputs`; got {got}")
+    for i, r in enumerate(rows):
+        if not isinstance(r, list) or len(r) != n:
+            got = f"{len(r)} entries" if isinstance(r, list) else f"a {type(r).__name__}"
+            raise t.error(f"matrix[{i}]", f"must be a row of {n} numbers (the matrix must be square); got {got}")
+    out = tuple(
+        tuple(t.check_number(f"matrix[{i}][{j}]", v, -1.0, 1.0) for j, v in enumerate(r)) for i, r in enumerate(rows)
+    )
     for i in range(n):
         if abs(out[i][i] - 1.0) > 1e-12:
             raise t.error(f"matrix[{i}][{i}]", f"the diagonal must be 1, got {out[i][i]:g}")
@@ -412,7 +566,7 @@ def _square(t: Table, rows: Any, n: int) -> tuple[tuple[float, ...], ...]:
 def _addon(t: Table, name: str, pillars: list[str], years: list[int]) -> Addon:
     pillar = t.string("pillar")
     if pillar not in pillars:
-        raise t.error("pillar", f"unknown pillar {pillar!r}", suggest(pillar, pillars))
+        raise _unknown(t, "pillar", "pillar", pillar, pillars)
     parts = t.mapping("parts", low=0.0)
     if not parts:
         raise t.error("parts", "must name at least one part")
@@ -442,11 +596,20 @@ def _addon(t: Table, name: str, pillars: list[str], years: list[int]) -> Addon:
     )
 
 
+_LAW_PARAMS = frozenset().union(*(allowed for _, allowed, _ in LAWS.values()))
+# Fields every input has, whatever its effect.
+_DOC_FIELDS = frozenset({"group", "label_en", "label_nl", "unit", "enabled", "source", "rationale"})
+
+
 def _input(t: Table, name: str, names: dict[str, list[str]]) -> Input:
+    """One ``[inputs.NAME]`` entry: its law, baseline, effect and targets, all checked."""
+    t.expect(_INPUT_META | _LAW_PARAMS)
     kind = t.string("distribution")
+    if kind not in LAWS:
+        raise t.error("distribution", f"unknown distribution {kind!r}", suggest_or_list(kind, sorted(LAWS)))
     effect = t.string("effect")
     if effect not in EFFECTS:
-        raise t.error("effect", f"unknown effect {effect!r}", suggest(effect, EFFECTS))
+        raise _unknown(t, "effect", "effect", effect, EFFECTS)
     targets: dict[str, Any] = {}
     if effect == "need_multiplier":
         if t.has("components") == t.has("pillars"):
@@ -468,9 +631,11 @@ def _input(t: Table, name: str, names: dict[str, list[str]]) -> Input:
         key = {"vat": "vat_group", "add": "addon", "ext": "extra_funding"}[effect[:3]]
         target = t.string(key)
         if target not in names[key]:
-            raise t.error(key, f"unknown {key.replace('_', ' ')} {target!r}", suggest(target, names[key]))
+            raise _unknown(t, key, key.replace("_", " "), target, names[key])
         targets[key] = target
     params = {k: t.resolve(k, v) for k, v in t.data.items() if k not in _INPUT_META}
+    if "coverage" in params and "interval" not in params:
+        raise t.error("coverage", "applies only together with interval = [low, high]")
     try:
         law = make_law(kind, params)
     except LawError as exc:
@@ -483,10 +648,32 @@ def _input(t: Table, name: str, names: dict[str, list[str]]) -> Input:
         raise t.error("baseline", f"= {baseline:g} lies outside the distribution's range [{lo:g}, {hi:g}]")
     bound_lo, bound_hi = _BOUNDS[effect]
     if (bound_lo is not None and lo < bound_lo) or (bound_hi is not None and hi > bound_hi):
-        rng = f"[{bound_lo:g}, {'inf' if bound_hi is None else format(bound_hi, 'g')}]"
-        raise t.error("distribution", f"values from {lo:g} to {hi:g} are impossible for a {effect}: they must lie in {rng}")
-    if effect == "vat_excluded" and not set(getattr(law, "values", (baseline,))) <= {0.0, 1.0}:
-        raise t.error("distribution", "vat_excluded must be 0 or 1 (use bernoulli)")
+        rng = f"[{bound_lo:g}, {'inf)' if bound_hi is None else format(bound_hi, 'g') + ']'}"
+        hint = (
+            "use a law that cannot go below 0: lognormal, pert, beta, or truncnormal with low = 0"
+            if bound_hi is None
+            else f"bound the law to {rng}"
+        )
+        raise t.error(
+            "distribution", f"{kind} law gives values from {lo:g} to {hi:g}, but a {effect} must lie in {rng}", hint
+        )
+    if effect == "vat_excluded":
+        values = (law.value,) if isinstance(law, Fixed) else law.values if isinstance(law, Discrete) else None
+        if values is None or not set(values) <= {0.0, 1.0} or baseline not in (0.0, 1.0):
+            raise t.error("distribution", f"a vat_excluded input is 0 or 1: use bernoulli (got {kind!r})")
+    # Unbounded laws in closed form can overflow at their most extreme draws (a lognormal
+    # with a huge sigma); the other laws are bounded by their finite parameters.
+    with np.errstate(over="ignore", invalid="ignore"):
+        tails = law.from_normal(np.array([-Z_MAX, Z_MAX])) if isinstance(law, (Normal, LogNormal)) else np.zeros(2)
+    if not np.all(np.isfinite(tails)):
+        raise t.error(
+            "distribution",
+            f"{kind} law overflows: its extreme draws are {tails[0]:g} and {tails[1]:g}",
+            "a spread this wide is surely a mistake",
+        )
+    unused = [k for k in t.data if k in _INPUT_META and k not in t.used and k not in _DOC_FIELDS]
+    if unused:
+        raise t.error(unused[0], f"does not apply to effect {effect!r}")
     result = Input(
         name=name,
         group=t.string("group"),
@@ -507,14 +694,20 @@ def _input(t: Table, name: str, names: dict[str, list[str]]) -> Input:
     return result
 
 
-def _check_roles(path: Path, inputs: list[Input], vat_groups: list[VatGroup], addons: list[Addon], extra: list[ExtraFunding]) -> None:
+def _check_roles(
+    path: Path, inputs: list[Input], vat_groups: list[VatGroup], addons: list[Addon], extra: list[ExtraFunding]
+) -> None:
     def count(effect: str, key: str, target: str) -> int:
         return sum(1 for i in inputs if i.effect == effect and i.targets.get(key) == target)
 
     for g in vat_groups:
         for role in ("vat_excluded", "vat_rate", "vat_reclaimable"):
             if count(role, "vat_group", g.name) != 1:
-                raise AssumptionsError(path, f"vat_groups.{g.name}", f"needs exactly one input with effect = {role!r}, found {count(role, 'vat_group', g.name)}")
+                raise AssumptionsError(
+                    path,
+                    f"vat_groups.{g.name}",
+                    f"needs exactly one input with effect = {role!r}, found {count(role, 'vat_group', g.name)}",
+                )
     for a in addons:
         if count("addon_amount", "addon", a.name) < 1:
             raise AssumptionsError(path, f"addons.{a.name}", "needs at least one input with effect = 'addon_amount'")
@@ -522,4 +715,6 @@ def _check_roles(path: Path, inputs: list[Input], vat_groups: list[VatGroup], ad
             raise AssumptionsError(path, f"addons.{a.name}", "needs exactly one input with effect = 'addon_rijk_share'")
     for e in extra:
         if count("extra_funding_fraction", "extra_funding", e.name) != 1:
-            raise AssumptionsError(path, f"extra_funding.{e.name}", "needs exactly one input with effect = 'extra_funding_fraction'")
+            raise AssumptionsError(
+                path, f"extra_funding.{e.name}", "needs exactly one input with effect = 'extra_funding_fraction'"
+            )

@@ -20,7 +20,7 @@ from .assumptions import load_assumptions
 from .baseline import reconcile, reconciliation_csv, reconciliation_table
 from .errors import NplvError
 from .output import check_targets, prepare_dir, write_netcdf, write_text
-from .results import simulate
+from .results import check_memory, simulate
 from .summary import DEFAULT_QUANTILES, summarize
 from .tables import summary_csv, summary_text
 
@@ -154,6 +154,7 @@ class Progress:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     a = load_assumptions(args.assumptions)
+    check_memory(a, args.draws, args.detail)
     out = prepare_dir(args.out or default_out("run"))
     targets = [out / "results.nc", out / "summary.csv"]
     check_targets(targets, args.force)

@@ -1,22 +1,62 @@
-"""Errors the library raises. The CLI turns :class:`NplvError` into one line and exit 2."""
+"""Errors the library raises. The CLI turns :class:`NplvError` into one line and exit 2.
+
+Every message is a single line: control characters that a file may smuggle into a name
+(``"a\\nb"`` is a valid TOML key) are shown escaped, never as line breaks.
+"""
 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["AssumptionsError", "NplvError", "OutputExistsError", "OutputError", "suggest"]
+__all__ = [
+    "AssumptionsError",
+    "NplvError",
+    "OutputExistsError",
+    "OutputError",
+    "one_line",
+    "suggest",
+    "suggest_or_list",
+]
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# A hint lists the valid names when there are at most this many.
+MAX_LISTED = 12
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return _ESCAPES.get(char, f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}")
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters shown as escapes."""
+    return _CONTROL.sub(lambda m: _escape(m.group()), text)
 
 
 class NplvError(Exception):
     """Base class of every error caused by the user's input (exit code 2 in the CLI)."""
+
+    def __str__(self) -> str:
+        return one_line(super().__str__())
 
 
 def suggest(word: str, options: Iterable[str]) -> str:
     """A ``did you mean`` hint for a misspelt name, or an empty string."""
     close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
     return f"did you mean {close[0]!r}?" if close else ""
+
+
+def suggest_or_list(word: str, options: Iterable[str]) -> str:
+    """A ``did you mean`` hint, else the valid names when they are few, else ''."""
+    options = [str(o) for o in options]
+    hint = suggest(word, options)
+    if hint or not options or len(options) > MAX_LISTED:
+        return hint
+    return "known: " + ", ".join(options)
 
 
 class AssumptionsError(NplvError):

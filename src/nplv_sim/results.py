@@ -19,7 +19,7 @@ from .errors import NplvError
 from .labels import COORD_LABELS, UNITS, VARIABLES
 from .schema import Assumptions
 
-__all__ = ["estimate_bytes", "simulate"]
+__all__ = ["check_memory", "estimate_bytes", "simulate"]
 
 SCOPES = ("total", "rijk")
 NETTINGS = ("pillar", "component")
@@ -43,6 +43,17 @@ def estimate_bytes(a: Assumptions, draws: int, detail: bool = False) -> int:
     if detail:
         per_draw += 3 * n_c * n_p * 2
     return int(draws * per_draw * 8 * 2.5)
+
+
+def check_memory(a: Assumptions, draws: int, detail: bool = False) -> None:
+    """Refuse, before allocating anything, a run that would not fit in memory."""
+    need_bytes = estimate_bytes(a, draws, detail)
+    limit = int(_physical_memory() * MEMORY_SHARE)
+    if need_bytes > limit:
+        raise NplvError(
+            f"{draws:,} draws would need about {need_bytes / 2**30:.1f} GiB, more than the "
+            f"{limit / 2**30:.1f} GiB this machine allows a run; use fewer draws"
+        )
 
 
 def _attrs(name: str, lang_units: str = UNITS) -> dict[str, str]:
@@ -101,13 +112,7 @@ def simulate(
     draws = 1 if deterministic else int(draws)
     if draws < 1:
         raise NplvError(f"draws must be at least 1, got {draws}")
-    need_bytes = estimate_bytes(assumptions, draws, detail)
-    limit = int(_physical_memory() * MEMORY_SHARE)
-    if need_bytes > limit:
-        raise NplvError(
-            f"{draws:,} draws would need about {need_bytes / 2**30:.1f} GiB, more than the "
-            f"{limit / 2**30:.1f} GiB this machine allows a run; use fewer draws"
-        )
+    check_memory(assumptions, draws, detail)
     try:
         root = resolve_seed(rng)
     except (TypeError, ValueError) as exc:

@@ -1,47 +1,128 @@
 """Read a TOML file and walk its tables with errors that name file, entry and field.
 
 Loading never executes code: ``tomllib`` parses data only, and names from files are
-only ever used as dictionary keys, never to build code or paths.
+only ever used as dictionary keys, never to build code. The one path a file supplies
+is an uncertainty file's ``facts = "..."``, read relative to that file. ``"@a.b"``
+references walk the parsed facts dictionaries only (no attribute access).
 """
 
 from __future__ import annotations
 
 import math
+import re
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-from .errors import AssumptionsError, suggest
+from .errors import AssumptionsError, suggest, suggest_or_list
 
 __all__ = ["Table", "read_toml"]
 
 MAX_FILE_BYTES = 5_000_000
 
 
+def _nearby(path: Path) -> str:
+    """A hint naming a similarly spelt file in the same folder, or ''."""
+    try:
+        names = [p.name for p in path.parent.iterdir() if p.is_file()]
+    except OSError:
+        return ""
+    return suggest(path.name, names)
+
+
+# Hints for tomllib's terse messages: the mistakes people make when editing by hand.
+_TOML_HINTS = (
+    ("Cannot overwrite a value", "is a key given twice in the same table?"),
+    ("Cannot declare", "a [table] is declared twice: every name must be unique"),
+    (
+        "Expected newline or end of document",
+        "numbers take a decimal point (0.5, not 0,5) and no spaces; text needs quotes",
+    ),
+    ("Invalid value", "text needs quotes; booleans are true/false in lower case"),
+    ("Unescaped '\\'", "write paths with / or in 'single quotes'"),
+    ("Unterminated string", "a closing quote is missing"),
+    ("Illegal character '\\n'", "a closing quote is missing on this line"),
+    ("Unclosed array", "a closing ] is missing"),
+    ("Unclosed inline table", "a closing } is missing; an inline table must fit on one line"),
+    ("Invalid initial character for a key part", "an inline table { ... } must fit on one line"),
+)
+_AT_LINE = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def _toml_error(path: Path, text: str, exc: tomllib.TOMLDecodeError) -> AssumptionsError:
+    """One-line error for a TOML syntax error, quoting the offending line."""
+    message = str(exc)
+    found = _AT_LINE.search(message)
+    if found:
+        lineno = int(found.group(1))
+        lines = text.splitlines()
+        line = lines[lineno - 1].strip() if 0 < lineno <= len(lines) else ""
+        if len(line) > 60:
+            line = line[:57] + "..."
+        message = f"line {lineno}, column {found.group(2)}: {message[: found.start()].strip()}" + (
+            f": {line!r}" if line else ""
+        )
+    hint = next((h for key, h in _TOML_HINTS if key in str(exc)), "")
+    return AssumptionsError(path, "", f"invalid TOML at {message}" if found else f"invalid TOML: {message}", hint)
+
+
 def read_toml(path: Path) -> dict[str, Any]:
-    """Parse ``path`` as TOML, turning every failure into an :class:`AssumptionsError`."""
+    """Parse ``path`` as TOML, turning every failure into an :class:`AssumptionsError`.
+
+    Refused with a one-line reason: a missing path, a folder, an empty, oversized,
+    binary, UTF-16 or otherwise non-UTF-8 file, and invalid TOML (with its line). A
+    UTF-8 byte-order mark, as some Windows editors write, is accepted.
+    """
+    path = Path(path)
     if not path.exists():
-        raise AssumptionsError(path, "", "file not found")
+        _missing(path)
+    if path.is_dir():
+        raise AssumptionsError(path, "", "is a folder, not a TOML file")
     if not path.is_file():
         raise AssumptionsError(path, "", "is not a regular file")
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise AssumptionsError(
+                path, "", f"file is {size:,} bytes; an assumptions file is at most {MAX_FILE_BYTES:,}"
+            )
         raw = path.read_bytes()
     except OSError as exc:
         raise AssumptionsError(path, "", f"cannot be read: {exc.strerror}") from None
+    if len(raw) > MAX_FILE_BYTES:  # grew while we looked
+        raise AssumptionsError(
+            path, "", f"file is {len(raw):,} bytes; an assumptions file is at most {MAX_FILE_BYTES:,}"
+        )
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise AssumptionsError(path, "", "is UTF-16 text, not UTF-8", "save it as UTF-8")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
     if not raw.strip():
         raise AssumptionsError(path, "", "file is empty")
-    if len(raw) > MAX_FILE_BYTES:
-        raise AssumptionsError(path, "", f"file is {len(raw):,} bytes; an assumptions file is at most {MAX_FILE_BYTES:,}")
     if b"\x00" in raw:
         raise AssumptionsError(path, "", "is a binary file, not TOML text")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise AssumptionsError(path, "", f"is not UTF-8 text (byte {exc.start})") from None
+        line = raw[: exc.start].count(b"\n") + 1
+        byte = raw[exc.start : exc.start + 1].hex()
+        raise AssumptionsError(
+            path, "", f"is not UTF-8 text: byte 0x{byte} at line {line}", "save the file as UTF-8"
+        ) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise AssumptionsError(path, "", f"invalid TOML: {exc}") from None
+        raise _toml_error(path, text, exc) from None
+
+
+def _missing(path: Path) -> NoReturn:
+    """Raise the error for a path that does not exist, with a close spelling if any."""
+    if path.is_symlink():
+        raise AssumptionsError(path, "", "is a link to a file that does not exist")
+    if not path.parent.is_dir():
+        raise AssumptionsError(path, "", f"file not found: folder {str(path.parent)!r} does not exist")
+    raise AssumptionsError(path, "", "file not found", _nearby(path))
 
 
 def _type_name(value: Any) -> str:
@@ -67,6 +148,17 @@ class Table:
         self.refs = refs
         self.used: set[str] = set()
 
+    def expect(self, fields: Iterable[str]) -> None:
+        """Refuse, before anything else is read, a key that is not among ``fields``.
+
+        Checking first means a misspelt field is reported as such (with a close
+        spelling), not as its correctly spelt twin being "required".
+        """
+        known = set(fields)
+        for key in self.data:
+            if key not in known:
+                raise self.error(key, "unknown field", suggest_or_list(key, sorted(known)))
+
     def error(self, field: str, message: str, hint: str = "") -> AssumptionsError:
         """An error about ``field`` of this entry."""
         return AssumptionsError(self.path, self.entry, f"{field}: {message}" if field else message, hint)
@@ -89,7 +181,9 @@ class Table:
             for part in value[1:].split("."):
                 if not isinstance(node, dict) or part not in node:
                     options = list(node) if isinstance(node, dict) else []
-                    raise self.error(key, f"reference {value!r} names nothing in the facts file", suggest(part, options))
+                    raise self.error(
+                        key, f"reference {value!r} names nothing in the facts file", suggest_or_list(part, options)
+                    )
                 node = node[part]
             return node
         if isinstance(value, list):
@@ -107,7 +201,9 @@ class Table:
             raise self.error(key, "must not be empty")
         return value
 
-    def number(self, key: str, default: float | None = None, low: float | None = None, high: float | None = None) -> float:
+    def number(
+        self, key: str, default: float | None = None, low: float | None = None, high: float | None = None
+    ) -> float:
         """A required (or defaulted) finite number within [low, high]; references allowed."""
         value = self.resolve(key, self.raw(key, default))
         return self.check_number(key, value, low, high)
@@ -159,10 +255,12 @@ class Table:
         if known is not None:
             for v in value:
                 if v not in known:
-                    raise self.error(key, f"unknown name {v!r}", suggest(v, known))
+                    raise self.error(key, f"unknown name {v!r}", suggest_or_list(v, known))
         return tuple(value)
 
-    def mapping(self, key: str, keys: list[str] | None = None, low: float | None = None, required: bool = True) -> dict[str, float]:
+    def mapping(
+        self, key: str, keys: list[str] | None = None, low: float | None = None, required: bool = True
+    ) -> dict[str, float]:
         """A table of numbers; with ``keys``, exactly those keys."""
         value = self.resolve(key, self.raw(key))
         if value is None:
@@ -174,7 +272,7 @@ class Table:
         out = {}
         for k, v in value.items():
             if keys is not None and k not in keys:
-                raise self.error(f"{key}.{k}", "unknown key", suggest(k, keys))
+                raise self.error(f"{key}.{k}", "unknown key", suggest_or_list(k, keys))
             out[str(k)] = self.check_number(f"{key}.{k}", self.resolve(f"{key}.{k}", v), low)
         if keys is not None:
             missing = [k for k in keys if k not in out]
@@ -186,10 +284,12 @@ class Table:
         """Report the first key that nobody read (a typo or an unknown field)."""
         for key in self.data:
             if key not in self.used and key not in allowed_extra:
-                raise self.error(key, "unknown field", suggest(key, sorted(self.used | set(allowed_extra))))
+                raise self.error(key, "unknown field", suggest_or_list(key, sorted(self.used | set(allowed_extra))))
 
 
-def tables(path: str | Path, parent: Table, key: str, refs: dict[str, Any] | None = None, required: bool = True) -> list[Table]:
+def tables(
+    path: str | Path, parent: Table, key: str, refs: dict[str, Any] | None = None, required: bool = True
+) -> list[Table]:
     """The sub-tables of ``[key.*]`` as :class:`Table` objects, in file order."""
     value = parent.raw(key)
     if value is None:

@@ -90,6 +90,9 @@ class Law:
         """
         if self._table is None:
             table = self.ppf(special.ndtr(_Z_GRID))
+            finite = np.isfinite(table)
+            if not finite.all():  # an open bound gives inf at |z| = Z_MAX: clamp to the last finite value
+                table = np.interp(_Z_GRID, _Z_GRID[finite], table[finite])
             slope = np.append(np.diff(table), 0.0)
             object.__setattr__(self, "_table", np.ascontiguousarray(np.stack([table, slope])))
         # The grid is uniform, so the cell index is arithmetic: no binary search.
