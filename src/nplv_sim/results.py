@@ -122,10 +122,15 @@ def simulate(
     if detail:
         keep += ["need", "funding"]
     x, out = run(cm.arrays, cm.plan, draws, root, method, chunk_size, workers, progress, keep)
-    return _to_dataset(assumptions, cm, x, out, root, method, deterministic, detail)
+    return _to_dataset(assumptions, cm, x, out, root, method, deterministic, detail, draws_last=True)
 
 
-def _to_dataset(a, cm, x, out, root, method, deterministic, detail) -> xr.Dataset:
+def _to_dataset(a, cm, x, out, root, method, deterministic, detail, draws_last: bool = False) -> xr.Dataset:
+    # The engine keeps draws last (contiguous per block); the Dataset shows them first
+    # through zero-copy views, so users index ``draw`` first as usual.
+    if draws_last:
+        x = x.T
+        out = {k: np.moveaxis(v, -1, 0) for k, v in out.items()}
     draws = x.shape[0]
     years = np.array([p.years for p in a.facts.periods], dtype=float)
     coords = {
@@ -140,13 +145,13 @@ def _to_dataset(a, cm, x, out, root, method, deterministic, detail) -> xr.Datase
     ds = xr.Dataset(coords=coords)
     ds["shortfall"] = (dims5, out["shortfall"], _attrs("shortfall"))
     ds["shortfall_incl_addons"] = (dims5, out["shortfall_incl_addons"], _attrs("shortfall_incl_addons"))
-    ds["shortfall_all_pillars"] = ds["shortfall"].sum("pillar").assign_attrs(_attrs("shortfall_all_pillars"))
-    ds["shortfall_all_pillars_incl_addons"] = ds["shortfall_incl_addons"].sum("pillar").assign_attrs(
+    ds["shortfall_all_pillars"] = ds["shortfall"].sum("pillar", skipna=False).assign_attrs(_attrs("shortfall_all_pillars"))
+    ds["shortfall_all_pillars_incl_addons"] = ds["shortfall_incl_addons"].sum("pillar", skipna=False).assign_attrs(
         _attrs("shortfall_all_pillars_incl_addons")
     )
     per_year = ds["shortfall_all_pillars"] / xr.DataArray(years, dims="period", coords={"period": coords["period"]})
     ds["shortfall_per_year"] = per_year.assign_attrs(_attrs("shortfall_per_year", "million EUR per year"))
-    ds["shortfall_2026_2035"] = ds["shortfall_all_pillars"].sum("period").assign_attrs(_attrs("shortfall_2026_2035"))
+    ds["shortfall_2026_2035"] = ds["shortfall_all_pillars"].sum("period", skipna=False).assign_attrs(_attrs("shortfall_2026_2035"))
     ds["shortfall_by_year"] = _year_profile(a, ds["shortfall_all_pillars"].sel(netting="pillar", drop=True))
     dims4 = ("draw", "pillar", "period", "scope")
     ds["need"] = (dims4, out["need_pillar"], _attrs("need"))
@@ -247,7 +252,7 @@ def _add_correlations(ds: xr.Dataset, cm, x: np.ndarray) -> xr.Dataset:
     ds["correlation_declared"] = (dims, cm.declared, {**attrs, "long_name": "Opgegeven rangcorrelatie", "long_name_en": "Declared rank correlation (NaN: none declared, taken as 0)"})
     ds["correlation_target"] = (dims, cm.target, {**attrs, "long_name": "Doelrangcorrelatie na herstel", "long_name_en": "Rank correlation after repair to a valid matrix"})
     if x.shape[0] > 2:
-        sample = x[: min(x.shape[0], ACHIEVED_SAMPLE)][:, cols]
+        sample = x[: min(x.shape[0], ACHIEVED_SAMPLE), cols]
         with np.errstate(invalid="ignore", divide="ignore"):
             achieved = spearman(sample)
     else:

@@ -69,5 +69,9 @@ def spearman(x: np.ndarray) -> np.ndarray:
     """Spearman rank correlation matrix of the columns of ``x`` (n, k); ties averaged."""
     from scipy.stats import rankdata
 
-    ranks = rankdata(x, axis=0)
-    return np.atleast_2d(np.corrcoef(ranks, rowvar=False))
+    ranks = rankdata(np.ascontiguousarray(np.asarray(x).T), axis=1)  # (k, n), contiguous rows
+    ranks -= ranks.mean(axis=1, keepdims=True)
+    norm = np.sqrt((ranks * ranks).sum(axis=1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ranks /= norm[:, None]
+    return np.atleast_2d(ranks @ ranks.T)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .distributions import Law
-from .model import ModelArrays, evaluate
-from .sampling import normal_scores
+from .model import ModelArrays, evaluate_t
+from .sampling import normal_scores_t
 from .seeding import RootSeed
 
 __all__ = ["BLOCK_SIZE", "SamplingPlan", "block_bounds", "run", "run_block"]
@@ -39,21 +39,28 @@ def block_bounds(draws: int, block_size: int = BLOCK_SIZE) -> list[tuple[int, in
     return [(s, min(s + block_size, draws)) for s in range(0, draws, block_size)]
 
 
-def inputs_for_block(plan: SamplingPlan, method: str, root: RootSeed, block: int, n: int) -> np.ndarray:
-    """Input values (n, K) for one block."""
-    x = np.broadcast_to(plan.baseline, (n, plan.baseline.shape[0])).copy()
+def inputs_for_block_t(plan: SamplingPlan, method: str, root: RootSeed, block: int, n: int) -> np.ndarray:
+    """Input values for one block, laid out (K, n)."""
+    xt = np.empty((plan.baseline.shape[0], n))
+    xt[:] = plan.baseline[:, None]
     idx = np.flatnonzero(plan.random)
     if idx.size:
-        z = normal_scores(method, root, plan.streams, block, n, plan.chol)
+        z = normal_scores_t(method, root, plan.streams, block, n, plan.chol)
         for j, k in enumerate(idx):
-            x[:, k] = plan.laws[k].from_normal(z[:, j])
-    return x
+            xt[k] = plan.laws[k].from_normal(z[j])
+    return xt
+
+
+def inputs_for_block(plan: SamplingPlan, method: str, root: RootSeed, block: int, n: int) -> np.ndarray:
+    """Input values (n, K) for one block (a transposed view)."""
+    return inputs_for_block_t(plan, method, root, block, n).T
 
 
 def run_block(model: ModelArrays, plan: SamplingPlan, method: str, root: RootSeed, block: int, n: int, detail: bool = True):
-    """Inputs and outputs of one block."""
-    x = inputs_for_block(plan, method, root, block, n)
-    return x, evaluate(model, x, detail)
+    """Inputs (n, K) and outputs (draws first) of one block; arrays may be views."""
+    xt = inputs_for_block_t(plan, method, root, block, n)
+    out = evaluate_t(model, xt, detail)
+    return xt.T, {k: np.moveaxis(v, -1, 0) for k, v in out.items()}
 
 
 def run(
@@ -92,27 +99,29 @@ def run(
     Returns
     -------
     tuple
-        Inputs (draws, K) and a dict of output arrays with ``draws`` leading.
+        Inputs (K, draws) and a dict of output arrays, all with the draw axis LAST
+        (contiguous copies of each block; see :func:`~nplv_sim.core.model.evaluate_t`).
     """
     bounds = block_bounds(draws)
     per_task = max(1, -(-(chunk_size or BLOCK_SIZE) // BLOCK_SIZE))
     tasks = [list(range(i, min(i + per_task, len(bounds)))) for i in range(0, len(bounds), per_task)]
     # Shapes from a one-draw evaluation at baseline.
-    probe = evaluate(model, plan.baseline[None, :])
+    probe = evaluate_t(model, plan.baseline[:, None])
     names = list(keep) if keep is not None else list(probe)
     detail = "need" in names or "funding" in names
-    inputs = np.empty((draws, plan.baseline.shape[0]))
-    outputs = {k: np.empty((draws, *probe[k].shape[1:])) for k in names}
+    inputs = np.empty((plan.baseline.shape[0], draws))
+    outputs = {k: np.empty((*probe[k].shape[:-1], draws)) for k in names}
     done = [0]
 
     def work(task: list[int]) -> int:
         count = 0
         for b in task:
             start, stop = bounds[b]
-            x, out = run_block(model, plan, method, root, b, stop - start, detail)
-            inputs[start:stop] = x
+            xt = inputs_for_block_t(plan, method, root, b, stop - start)
+            out = evaluate_t(model, xt, detail)
+            inputs[:, start:stop] = xt
             for k in names:
-                outputs[k][start:stop] = out[k]
+                outputs[k][..., start:stop] = out[k]
             count += stop - start
         return count
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Addon", "ExtraFunding", "FundingEffect", "ModelArrays", "VatEffect", "evaluate"]
+__all__ = ["Addon", "ExtraFunding", "FundingEffect", "ModelArrays", "VatEffect", "evaluate", "evaluate_t"]
 
 
 @dataclass(frozen=True)
@@ -82,66 +82,109 @@ class ModelArrays:
         return self.need.shape  # type: ignore[return-value]
 
 
-def _need(m: ModelArrays, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Gross need, total and Rijk, laid out (n, P, C): components last for fast sums."""
-    n = x.shape[0]
-    n_c, n_p = m.shape
-    mult = np.ones((n, n_p * n_c))
+def _need(m: ModelArrays, xt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Gross need, total and Rijk, laid out (C, P, n): draws last, so that every
+    operation below runs over contiguous rows of draws."""
+    n = xt.shape[1]
+    mult = np.ones((*m.shape, n))
     for k, mask in m.need_multipliers:
-        cells = np.flatnonzero(mask.T)  # (P, C) order; column operations, no mask copies
-        if cells.size == 1:
-            mult[:, cells[0]] *= x[:, k]
-        else:
-            mult[:, cells] *= x[:, k, None]
-    mult = mult.reshape(n, n_p, n_c)
+        for c, p in zip(*np.nonzero(mask), strict=True):
+            mult[c, p] *= xt[k]
     for v in m.vat:
-        vat = 1.0 + x[:, v.rate] * (1.0 - x[:, v.reclaimable]) * x[:, v.excluded]
-        mult[:, :, v.components] *= vat[:, None, None]
-    need = m.need.T * mult
-    key = np.broadcast_to(m.key, (n, n_c)).copy()
-    for k, mask in m.key_shifts:
-        key[:, mask] += x[:, k, None]
-    np.clip(key, 0.0, 1.0, out=key)
-    rijk = need * key[:, None, :]
+        vat = 1.0 + xt[v.rate] * (1.0 - xt[v.reclaimable]) * xt[v.excluded]
+        for c in np.flatnonzero(v.components):
+            mult[c] *= vat
+    need = mult
+    need *= m.need[:, :, None]
+    rijk = need * m.key[:, None, None]
+    if m.key_shifts:
+        shift: dict[int, np.ndarray] = {}
+        for k, mask in m.key_shifts:
+            for c in np.flatnonzero(mask):
+                shift[c] = shift.get(c, m.key[c]) + xt[k]
+        for c, key in shift.items():
+            np.multiply(need[c], np.clip(key, 0.0, 1.0), out=rijk[c])
     for a in m.addons:
-        amount = np.prod(x[:, list(a.amounts)], axis=1)
-        spread = a.period_shares[:, None] * a.weights[None, :]  # (P, C)
-        add = amount[:, None, None] * spread
-        need += add
-        rijk += add * x[:, a.rijk_share, None, None]
+        amount = np.prod(xt[list(a.amounts)], axis=0)
+        share = xt[a.rijk_share]
+        for c in np.flatnonzero(a.weights):
+            for p in np.flatnonzero(a.period_shares):
+                add = amount * (a.weights[c] * a.period_shares[p])
+                need[c, p] += add
+                rijk[c, p] += add * share
     return need, rijk
 
 
-def _funding(m: ModelArrays, x: np.ndarray, need_rijk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Arranged funding, total and Rijk, (n, P, C)."""
-    n = x.shape[0]
-    n_c, n_p = m.shape
-    n_src = m.src_rijk.shape[0]
-    rijk_mult = np.ones((n, n_src))
-    cofin_mult = np.ones((n, n_src))
-    for f in m.funding_effects:
-        if f.rijk:
-            rijk_mult[:, f.sources] *= x[:, f.index, None]
-        if f.cofin:
-            cofin_mult[:, f.sources] *= x[:, f.index, None]
-    # route[s, p, c]: source s funds component c, in its own period p only.
-    route = (m.src_period[:, None] == np.arange(n_p)[None, :])[:, :, None] * m.allocation[:, None, :]
-    route = route.reshape(n_src, n_p * n_c)
-    rijk = ((rijk_mult * m.src_rijk) @ route).reshape(n, n_p, n_c)
-    cofin = ((cofin_mult * m.src_cofin) @ route).reshape(n, n_p, n_c)
+def _funding(m: ModelArrays, xt: np.ndarray, need_rijk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Arranged funding, total and Rijk, (C, P, n)."""
+    n = xt.shape[1]
+    rijk = np.zeros((*m.shape, n))
+    cofin = np.zeros((*m.shape, n))
+    for s in range(m.src_rijk.shape[0]):
+        parts = []
+        for base, part, target in ((m.src_rijk[s], "rijk", rijk), (m.src_cofin[s], "cofin", cofin)):
+            if base == 0:
+                continue
+            amount = np.full(n, float(base))
+            for f in m.funding_effects:
+                if f.sources[s] and getattr(f, part):
+                    amount *= xt[f.index]
+            parts.append((amount, target))
+        p = m.src_period[s]
+        for c in np.flatnonzero(m.allocation[s]):
+            for amount, target in parts:
+                target[c, p] += amount * m.allocation[s, c]
     for e in m.extra_funding:
         c = e.component
-        remaining = np.maximum(need_rijk[:, :, c] - rijk[:, :, c], 0.0)
-        cover = np.minimum(x[:, e.fraction, None] * e.pro_rata[None, :], remaining)
-        rijk[:, :, c] += cover
-        cofin[:, :, c] += cover * e.local_match
-    return rijk + cofin, rijk
+        remaining = np.maximum(need_rijk[c] - rijk[c], 0.0)  # (P, n)
+        cover = np.minimum(xt[e.fraction][None, :] * e.pro_rata[:, None], remaining)
+        rijk[c] += cover
+        cofin[c] += cover * e.local_match
+    cofin += rijk
+    return cofin, rijk
 
 
-def pillar_weights(m: ModelArrays) -> np.ndarray:
-    """(C, 2Q) 0/1 matrix: columns sum each pillar's headline, then all its components."""
-    onehot = (m.pillar[:, None] == np.arange(m.n_pillars)[None, :]).astype(float)
-    return np.concatenate([onehot * m.headline[:, None], onehot], axis=1)
+def _pillar_sums(m: ModelArrays, arr: np.ndarray, head: np.ndarray, extra: np.ndarray) -> None:
+    """Sum (C, P, n) over each pillar's components into ``head`` (headline components)
+    and ``extra`` (all components incl. add-ons), each (Q, P, n); a loop over components."""
+    head[:] = 0.0
+    for c in range(arr.shape[0]):
+        if m.headline[c]:
+            head[m.pillar[c]] += arr[c]
+    extra[:] = head
+    for c in np.flatnonzero(~m.headline):
+        extra[m.pillar[c]] += arr[c]
+
+
+def evaluate_t(m: ModelArrays, xt: np.ndarray, detail: bool = True) -> dict[str, np.ndarray]:
+    """Evaluate the model for input draws laid out (K, n); outputs have draws last.
+
+    See :func:`evaluate` for the outputs; here their draw axis comes last.
+    """
+    need_total, need_rijk = _need(m, xt)
+    fund_total, fund_rijk = _funding(m, xt, need_rijk)
+    n = xt.shape[1]
+    q, p = m.n_pillars, m.shape[1]
+    # [0] headline, [1] incl. add-ons; filled in place, no stacking copies.
+    need_q = np.empty((2, q, p, 2, n))
+    fund_q = np.empty((2, q, p, 2, n))
+    short = np.empty((2, q, p, 2, 2, n))
+    for s, (need, fund) in enumerate(((need_total, fund_total), (need_rijk, fund_rijk))):
+        _pillar_sums(m, need, need_q[0, :, :, s], need_q[1, :, :, s])
+        _pillar_sums(m, fund, fund_q[0, :, :, s], fund_q[1, :, :, s])
+        np.subtract(need_q[:, :, :, s], fund_q[:, :, :, s], out=short[:, :, :, s, 0])
+        gap = np.subtract(need, fund)
+        np.maximum(gap, 0.0, out=gap)
+        _pillar_sums(m, gap, short[0, :, :, s, 1], short[1, :, :, s, 1])
+    out: dict[str, np.ndarray] = {}
+    for i, suffix in enumerate(("", "_incl_addons")):
+        out["need_pillar" + suffix] = need_q[i]  # (Q, P, S, n)
+        out["funding_pillar" + suffix] = fund_q[i]
+        out["shortfall" + suffix] = short[i]  # (Q, P, S, N, n)
+    if detail:
+        out["need"] = np.stack([need_total, need_rijk], axis=2)  # (C, P, S, n)
+        out["funding"] = np.stack([fund_total, fund_rijk], axis=2)
+    return out
 
 
 def evaluate(m: ModelArrays, x: np.ndarray, detail: bool = True) -> dict[str, np.ndarray]:
@@ -163,33 +206,8 @@ def evaluate(m: ModelArrays, x: np.ndarray, detail: bool = True) -> dict[str, np
         the scope (total, Rijk), axis 4 the netting method (0 pillar: surpluses offset;
         1 component: no offsetting); ``need_pillar``/``funding_pillar`` and their
         ``_incl_addons`` twins (n, Q, P, 2). With ``detail``, ``need`` and ``funding`` per
-        component (n, C, P, 2). All in EUR million.
+        component (n, C, P, 2). All in EUR million. Arrays may be views with the draw
+        axis moved to the front.
     """
-    need_total, need_rijk = _need(m, x)
-    fund_total, fund_rijk = _funding(m, x, need_rijk)
-    n = x.shape[0]
-    n_c, n_p = m.shape
-    w = pillar_weights(m)
-    q = m.n_pillars
-    need = np.stack([need_total, need_rijk], axis=1)  # (n, 2, P, C)
-    funding = np.stack([fund_total, fund_rijk], axis=1)
-
-    def by_pillar(arr: np.ndarray) -> np.ndarray:
-        # One matrix product sums every pillar's components: (n*2*P, C) @ (C, 2Q).
-        return (arr.reshape(-1, n_c) @ w).reshape(n, 2, n_p, 2 * q)
-
-    need_sum, fund_sum = by_pillar(need), by_pillar(funding)
-    pos_sum = by_pillar(np.maximum(need - funding, 0.0))
-    gap_sum = need_sum - fund_sum
-    out: dict[str, np.ndarray] = {}
-    for suffix, cols in (("", slice(0, q)), ("_incl_addons", slice(q, 2 * q))):
-        # (n, S, P, Q) -> (n, Q, P, S)
-        out["need_pillar" + suffix] = need_sum[..., cols].transpose(0, 3, 2, 1)
-        out["funding_pillar" + suffix] = fund_sum[..., cols].transpose(0, 3, 2, 1)
-        out["shortfall" + suffix] = np.stack(
-            [gap_sum[..., cols].transpose(0, 3, 2, 1), pos_sum[..., cols].transpose(0, 3, 2, 1)], axis=-1
-        )
-    if detail:
-        out["need"] = need.transpose(0, 3, 2, 1)
-        out["funding"] = funding.transpose(0, 3, 2, 1)
-    return out
+    out = evaluate_t(m, np.ascontiguousarray(np.asarray(x, dtype=float).T), detail)
+    return {k: np.moveaxis(v, -1, 0) for k, v in out.items()}
