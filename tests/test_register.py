@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scipy import stats
 
 import nplv_sim
 from nplv_sim.register import register_markdown
-
-from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 

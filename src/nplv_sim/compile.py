@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .core import model as core_model
-from .core.distributions import Fixed
 from .core.correlation import is_valid_correlation, nearest_correlation, spearman_to_pearson
+from .core.distributions import Fixed
 from .core.engine import SamplingPlan
 from .core.seeding import stream_key
 from .errors import AssumptionsError

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
-
 from .compile import compile_assumptions
 from .core.model import evaluate
 from .schema import Assumptions
