@@ -69,3 +69,25 @@ def test_default_output_folder_is_new_for_each_run(tmp_path):
     runs = [subprocess.run([sys.executable, "-m", "nplv_sim", "run", "--draws", "200", "--quiet"], cwd=tmp_path, capture_output=True, text=True) for _ in range(2)]
     assert all(r.returncode == 0 for r in runs), runs[0].stderr
     assert len(list((tmp_path / "results").iterdir())) == 2
+
+
+def test_stream_and_precision_write_summaries_only(tmp_path, capsys):
+    out = tmp_path / "s"
+    assert main(["run", "--stream", "--draws", "70000", "--seed", "3", "--out", str(out), "--quiet"]) == 0
+    assert (out / "summary.nc").is_file() and (out / "summary.csv").is_file() and not (out / "results.nc").exists()
+    out2 = tmp_path / "p"
+    assert main(["run", "--precision", "50", "--draws", "200000", "--seed", "3", "--out", str(out2), "--quiet"]) == 0
+    assert "precision target 50: met" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "--scheduler", "tcp://127.0.0.1:1", "--draws", "10"],
+        ["run", "--precision", "-3", "--draws", "10"],
+        ["run", "--stream", "--engine", "dask", "--draws", "10"],
+    ],
+)
+def test_inconsistent_run_options_are_refused(argv, tmp_path, capsys):
+    assert main([*argv, "--out", str(tmp_path / "o")]) == 2
+    assert capsys.readouterr().err.count("\n") == 1

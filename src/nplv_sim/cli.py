@@ -84,6 +84,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="replace existing output files")
     run.add_argument("--detail", action="store_true", help="also keep need, funding and shortfall per component")
     run.add_argument("--quiet", action="store_true", help="no progress or summary table")
+    run.add_argument("--engine", choices=("local", "dask"), default="local", help="where blocks are computed (dask: a LocalCluster, or --scheduler); identical numbers")
+    run.add_argument("--scheduler", help="address of an existing dask scheduler, e.g. tcp://host:8786 (with --engine dask)")
+    run.add_argument("--stream", action="store_true", help="summaries only, merged block by block in bounded memory (for 1e7+ draws); writes summary.nc and summary.csv")
+    run.add_argument("--precision", help="keep drawing blocks until the Monte Carlo s.e. of P50 and P85 of the 2026-2035 shortfall is at most this: an amount (5 = EUR 5 M) or a share (0.5%%); --draws is then the maximum")
     run.set_defaults(func=_cmd_run)
 
     budget = sub.add_parser("budget", help="budget needed for a confidence level", description="Budget that covers the remaining need with the given probability (the shortfall's quantile), per period, scope and 2026-2035.")
@@ -152,14 +156,67 @@ class Progress:
         sys.stderr.flush()
 
 
+def _parse_precision(text: str) -> tuple[float | None, float | None]:
+    t = text.strip()
+    try:
+        if t.endswith("%"):
+            value = float(t[:-1]) / 100.0
+            if value <= 0:
+                raise ValueError
+            return None, value
+        value = float(t)
+        if value <= 0:
+            raise ValueError
+        return value, None
+    except ValueError:
+        raise NplvError(f"--precision {text!r}: give a positive amount in EUR million (e.g. 5) or a share (e.g. 0.5%)") from None
+
+
+def _cmd_run_summary_only(args: argparse.Namespace, a) -> int:
+    """--stream and --precision: summaries merged block by block, no draws kept."""
+    out = prepare_dir(args.out or default_out("run"))
+    targets = [out / "summary.nc", out / "summary.csv"]
+    check_targets(targets, args.force)
+    show = not args.quiet
+    if args.precision:
+        from .precision import simulate_to_precision
+
+        target_abs, target_rel = _parse_precision(args.precision)
+        summary = simulate_to_precision(a, target_abs=target_abs, target_rel=target_rel, max_draws=args.draws, rng=args.seed, method=args.method, workers=args.workers, variables=("shortfall", "shortfall_all_pillars", "shortfall_2026_2035"))
+        note = (f"precision target {args.precision}: {'met' if summary.attrs.get('precision_met') else 'NOT met'} after "
+                f"{summary.attrs.get('n_draws'):,} draws; largest s.e. {summary.attrs.get('precision_achieved_se'):.3g}")
+    else:
+        from .streaming import simulate_summary
+
+        summary = simulate_summary(a, args.draws, rng=args.seed, method=args.method, quantiles=args.quantiles, workers=args.workers, progress=Progress(show and args.draws >= 200_000))
+        note = "streamed summary (quantiles from fine histograms; see *_quantile_error_bound)"
+    write_netcdf(summary, targets[0], args.force)
+    write_text(targets[1], summary_csv(summary), args.force)
+    if show:
+        print(summary_text(summary))
+    print(f"{note}\nwrote {targets[0]} and {targets[1]}")
+    return EXIT_OK
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     a = load_assumptions(args.assumptions)
+    if args.scheduler and args.engine != "dask":
+        raise NplvError("--scheduler goes with --engine dask")
+    if args.stream or args.precision:
+        if args.engine == "dask":
+            raise NplvError("--stream and --precision run locally; drop --engine dask")
+        return _cmd_run_summary_only(args, a)
     check_memory(a, args.draws, args.detail)
     out = prepare_dir(args.out or default_out("run"))
     targets = [out / "results.nc", out / "summary.csv"]
     check_targets(targets, args.force)
     show = not args.quiet and args.draws >= 200_000
-    ds = simulate(a, args.draws, rng=args.seed, method=args.method, workers=args.workers, detail=args.detail, progress=Progress(show))
+    if args.engine == "dask":
+        from .distributed import simulate_dask
+
+        ds = simulate_dask(a, args.draws, rng=args.seed, method=args.method, client=args.scheduler, detail=args.detail, progress=Progress(show))
+    else:
+        ds = simulate(a, args.draws, rng=args.seed, method=args.method, workers=args.workers, detail=args.detail, progress=Progress(show))
     summary = summarize(ds, args.quantiles)
     write_netcdf(ds, targets[0], args.force)
     write_text(targets[1], summary_csv(summary), args.force)

@@ -411,8 +411,16 @@ class Discrete(Law):
     def from_normal(self, z: np.ndarray) -> np.ndarray:  # noqa: D102
         # Compare in z-space: thresholds ndtri(cum) avoid an ndtr per draw.
         thresholds = special.ndtri(self._cum[:-1])
-        idx = np.searchsorted(thresholds, np.asarray(z, dtype=float), side="left")
-        return np.asarray(self.values)[idx]
+        z = np.asarray(z, dtype=float)
+        values = np.asarray(self.values)
+        if thresholds.size > 4:
+            return values[np.searchsorted(thresholds, z, side="left")]
+        # Few values: count the thresholds below z (= searchsorted side="left"), then
+        # map the count to a value; cheaper than a binary search per draw.
+        out = np.full(z.shape, values[0])
+        for i, t in enumerate(thresholds):
+            out[z > t] = values[i + 1]
+        return out
 
     @property
     def is_random(self) -> bool:  # noqa: D102
