@@ -25,8 +25,7 @@ import xarray as xr
 from .compile import compile_assumptions
 from .core.engine import BLOCK_SIZE, SamplingPlan, block_bounds, run_block
 from .core.model import ModelArrays
-from .core.sampling import METHODS
-from .core.seeding import RootSeed, resolve_seed
+from .core.seeding import RootSeed
 from .errors import NplvError
 from .schema import Assumptions
 from .streaming import SIMULATE_KEEP, dataset_from_blocks
@@ -138,28 +137,11 @@ def simulate_dask(
     """
     from distributed import as_completed
 
-    from .results import MEMORY_SHARE, estimate_bytes
+    from .results import prepare_run
 
-    if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)):
-        raise NplvError(f"draws must be a whole number, got {type(draws).__name__} {draws!r}")
-    if method not in METHODS:
-        raise NplvError(f"unknown sampling method {method!r}; choose from {', '.join(METHODS)}")
     if isinstance(blocks_per_task, bool) or not isinstance(blocks_per_task, int) or blocks_per_task < 1:
         raise NplvError(f"blocks_per_task must be a positive whole number, got {blocks_per_task!r}")
-    draws = 1 if deterministic else int(draws)
-    if draws < 1:
-        raise NplvError(f"draws must be at least 1, got {draws}")
-    need_bytes = estimate_bytes(assumptions, draws, detail)
-    limit = int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") * MEMORY_SHARE)
-    if need_bytes > limit:
-        raise NplvError(
-            f"{draws:,} draws would need about {need_bytes / 2**30:.1f} GiB on the client, more than "
-            f"{limit / 2**30:.1f} GiB; use fewer draws or nplv_sim.streaming.simulate_summary"
-        )
-    try:
-        root = resolve_seed(rng)
-    except (TypeError, ValueError) as exc:
-        raise NplvError(str(exc)) from None
+    draws, root = prepare_run(assumptions, draws, rng, method, deterministic, detail)
     cm = compile_assumptions(assumptions, deterministic=deterministic)
     bounds = block_bounds(draws)
     groups = [list(range(i, min(i + blocks_per_task, len(bounds)))) for i in range(0, len(bounds), blocks_per_task)]

@@ -19,7 +19,7 @@ from .errors import NplvError
 from .labels import COORD_LABELS, UNITS, VARIABLES
 from .schema import Assumptions
 
-__all__ = ["check_memory", "estimate_bytes", "simulate"]
+__all__ = ["check_memory", "estimate_bytes", "prepare_run", "simulate"]
 
 SCOPES = ("total", "rijk")
 NETTINGS = ("pillar", "component")
@@ -43,6 +43,31 @@ def estimate_bytes(a: Assumptions, draws: int, detail: bool = False) -> int:
     if detail:
         per_draw += 3 * n_c * n_p * 2
     return int(draws * per_draw * 8 * 2.5)
+
+
+def prepare_run(
+    assumptions: Assumptions,
+    draws: int,
+    rng: int | np.random.SeedSequence | None,
+    method: str,
+    deterministic: bool,
+    detail: bool,
+) -> tuple[int, tuple[int, tuple[int, ...]]]:
+    """Check a run's arguments before any work: the draw count (and its memory), the
+    method and the seed. Returns the draw count to use and the root seed."""
+    if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)):
+        raise NplvError(f"draws must be a whole number, got {type(draws).__name__} {draws!r}")
+    if method not in METHODS:
+        raise NplvError(f"unknown sampling method {method!r}; choose from {', '.join(METHODS)}")
+    draws = 1 if deterministic else int(draws)
+    if draws < 1:
+        raise NplvError(f"draws must be at least 1, got {draws}")
+    check_memory(assumptions, draws, detail)
+    try:
+        root = resolve_seed(rng)
+    except (TypeError, ValueError) as exc:
+        raise NplvError(str(exc)) from None
+    return draws, root
 
 
 def check_memory(a: Assumptions, draws: int, detail: bool = False) -> None:
@@ -101,22 +126,11 @@ def simulate(
         ``shortfall`` (draw, pillar, period, scope, netting) [million EUR] and the other
         variables of :data:`nplv_sim.labels.VARIABLES`, with provenance in ``attrs``.
     """
-    if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)):
-        raise NplvError(f"draws must be a whole number, got {type(draws).__name__} {draws!r}")
-    if method not in METHODS:
-        raise NplvError(f"unknown sampling method {method!r}; choose from {', '.join(METHODS)}")
     if not isinstance(workers, int) or workers < 1:
         raise NplvError(f"workers must be a positive whole number, got {workers!r}")
     if chunk_size is not None and (not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1):
         raise NplvError(f"chunk_size must be a positive whole number, got {chunk_size!r}")
-    draws = 1 if deterministic else int(draws)
-    if draws < 1:
-        raise NplvError(f"draws must be at least 1, got {draws}")
-    check_memory(assumptions, draws, detail)
-    try:
-        root = resolve_seed(rng)
-    except (TypeError, ValueError) as exc:
-        raise NplvError(str(exc)) from None
+    draws, root = prepare_run(assumptions, draws, rng, method, deterministic, detail)
     cm = compile_assumptions(assumptions, deterministic=deterministic)
     keep = ["shortfall", "shortfall_incl_addons", "need_pillar", "funding_pillar", "need_pillar_incl_addons"]
     if detail:
