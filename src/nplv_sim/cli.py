@@ -280,7 +280,7 @@ def _cmd_cover(args: argparse.Namespace) -> int:
             se = (p * (1 - p) / n) ** 0.5 if p == p else float("nan")
             rows[f"{h:<12}{scope:<7}"] = ["-" if amount != amount else f"{amount:,.0f}", "-" if p != p else f"{p:.3f} ±{se:.3f}"]
     print(_horizon_table(f"Budget {budget.text} (EUR million) against {variable}, {args.netting} netting, scenario {a.scenario}, {n:,} draws", rows, ["budget", "P(covered)"]))
-    print("\nWhere the report's own figures sit on the S-curve (P(shortfall <= published)):")
+    print(f"\nWhere the report's own figures sit on the S-curve of scenario {a.scenario} (P(shortfall <= published)):")
     for r in point_estimate_probability(ds, a):
         print(f"  {r['figure']:<42} {r['published']:>8,.0f}  {r['cumulative_probability']:.3f}")
     return EXIT_OK
