@@ -155,29 +155,15 @@ def _to_dataset(a, cm, x, out, root, method, deterministic, detail, draws_last: 
         "netting": list(NETTINGS),
         "input": list(cm.inputs),
     }
-    dims5 = ("draw", "pillar", "period", "scope", "netting")
     ds = xr.Dataset(coords=coords)
-    ds["shortfall"] = (dims5, out["shortfall"], _attrs("shortfall"))
-    ds["shortfall_incl_addons"] = (dims5, out["shortfall_incl_addons"], _attrs("shortfall_incl_addons"))
-    ds["shortfall_all_pillars"] = ds["shortfall"].sum("pillar", skipna=False).assign_attrs(_attrs("shortfall_all_pillars"))
-    ds["shortfall_all_pillars_incl_addons"] = ds["shortfall_incl_addons"].sum("pillar", skipna=False).assign_attrs(
-        _attrs("shortfall_all_pillars_incl_addons")
-    )
-    per_year = ds["shortfall_all_pillars"] / xr.DataArray(years, dims="period", coords={"period": coords["period"]})
-    ds["shortfall_per_year"] = per_year.assign_attrs(_attrs("shortfall_per_year", "million EUR per year"))
-    ds["shortfall_2026_2035"] = ds["shortfall_all_pillars"].sum("period", skipna=False).assign_attrs(_attrs("shortfall_2026_2035"))
-    ds["shortfall_by_year"] = _year_profile(a, ds["shortfall_all_pillars"].sel(netting="pillar", drop=True))
-    dims4 = ("draw", "pillar", "period", "scope")
-    ds["need"] = (dims4, out["need_pillar"], _attrs("need"))
-    ds["funding"] = (dims4, out["funding_pillar"], _attrs("funding"))
-    ds["need_incl_addons"] = (dims4, out["need_pillar_incl_addons"], _attrs("need_incl_addons"))
+    variables = derive_variables(a, cm, out, x, years, names=("shortfall_by_year",))
+    profile = variables.pop("shortfall_by_year")
+    for name, (arr, dims) in variables.items():
+        units = {"shortfall_per_year": "million EUR per year", "input_value": "see input_unit"}.get(name, UNITS)
+        ds[name] = (("draw", *dims), arr, _attrs(name, units))
+    ds["shortfall_by_year"] = profile
     if detail:
-        comp = ("draw", "component", "period", "scope")
         ds = ds.assign_coords(component=list(cm.components))
-        ds["component_need"] = (comp, out["need"], _attrs("component_need"))
-        ds["component_funding"] = (comp, out["funding"], _attrs("component_funding"))
-        ds["component_shortfall"] = (comp, out["need"] - out["funding"], _attrs("component_shortfall"))
-    ds["input_value"] = (("draw", "input"), x, _attrs("input_value", "see input_unit"))
     ds = ds.assign_coords(
         input_unit=("input", [i.unit for i in a.inputs]),
         input_group=("input", [i.group for i in a.inputs]),
@@ -221,6 +207,54 @@ def _to_dataset(a, cm, x, out, root, method, deterministic, detail, draws_last: 
         "created": now,
     }
     return ds
+
+
+# Dimensions (after the leading draw axis) of the arrays derive_variables returns.
+_DIMS5 = ("pillar", "period", "scope", "netting")
+_DIMS4 = ("pillar", "period", "scope")
+_COMP = ("component", "period", "scope")
+
+
+def derive_variables(
+    a: Assumptions,
+    cm,
+    out: dict[str, np.ndarray],
+    x: np.ndarray,
+    years: np.ndarray,
+    names: tuple[str, ...] | list[str] = (),
+) -> dict[str, tuple]:
+    """Every draw variable of :func:`simulate` from the engine's arrays: name -> (array, dims).
+
+    Arrays have draws leading (the layout of :func:`~nplv_sim.core.engine.run_block`);
+    ``dims`` names the other axes. Plain numpy, used by :func:`simulate` and by the
+    block-by-block summaries of :mod:`nplv_sim.streaming`. ``shortfall_by_year`` (a
+    labelled DataArray) only when named in ``names``.
+    """
+    s, si = out["shortfall"], out["shortfall_incl_addons"]
+    s_all = s.sum(axis=1)
+    p3 = _DIMS5[1:]
+    v: dict[str, tuple] = {
+        "shortfall": (s, _DIMS5),
+        "shortfall_incl_addons": (si, _DIMS5),
+        "shortfall_all_pillars": (s_all, p3),
+        "shortfall_all_pillars_incl_addons": (si.sum(axis=1), p3),
+        "shortfall_per_year": (s_all / years[None, :, None, None], p3),
+        "shortfall_2026_2035": (s_all.sum(axis=1), p3[1:]),
+        "need": (out["need_pillar"], _DIMS4),
+        "funding": (out["funding_pillar"], _DIMS4),
+        "need_incl_addons": (out["need_pillar_incl_addons"], _DIMS4),
+    }
+    if "need" in out:
+        v["component_need"] = (out["need"], _COMP)
+        v["component_funding"] = (out["funding"], _COMP)
+        v["component_shortfall"] = (out["need"] - out["funding"], _COMP)
+    v["input_value"] = (x, ("input",))
+    if "shortfall_by_year" in names:
+        by_period = xr.DataArray(
+            s_all[..., 0], dims=("draw", "period", "scope"), coords={"period": list(cm.periods), "scope": list(SCOPES)}
+        )
+        v["shortfall_by_year"] = _year_profile(a, by_period)
+    return v
 
 
 def _year_profile(a: Assumptions, by_period: xr.DataArray) -> xr.DataArray:

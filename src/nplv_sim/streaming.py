@@ -300,17 +300,6 @@ def histogram_quantiles(stats: CellStats, edges: Edges, probs: Sequence[float]) 
     return est, bound
 
 
-# --------------------------------------------------------------------------------------
-# Output variables of one block (the same arithmetic as results._to_dataset)
-# --------------------------------------------------------------------------------------
-
-
-# Dimensions (after the leading draw axis) of the arrays _derive returns.
-_DIMS5 = ("pillar", "period", "scope", "netting")
-_DIMS4 = ("pillar", "period", "scope")
-_COMP = ("component", "period", "scope")
-
-
 def _derive(
     a: Assumptions,
     cm: CompiledModel,
@@ -319,40 +308,15 @@ def _derive(
     years: np.ndarray,
     names: Sequence[str] = (),
 ) -> dict[str, tuple[np.ndarray, tuple[str, ...]]]:
-    """Every draw variable of :func:`nplv_sim.simulate` for one block: (array, dims).
+    """Every draw variable of one block as (array, dims): :func:`results.derive_variables`,
+    with the year profile as a plain array."""
+    from .results import derive_variables
 
-    The arrays have draws leading (the layout of :func:`~nplv_sim.core.engine.run_block`);
-    ``dims`` names the other axes. The same arithmetic as ``results._to_dataset``, in
-    numpy (xarray's labelled operations would cost more than evaluating the block); the
-    tests check it against that code path.
-    """
-    from .results import _year_profile
-
-    s, si = out["shortfall"], out["shortfall_incl_addons"]
-    s_all = s.sum(axis=1)
-    p3 = _DIMS5[1:]
-    v = {
-        "shortfall": (s, _DIMS5),
-        "shortfall_incl_addons": (si, _DIMS5),
-        "shortfall_all_pillars": (s_all, p3),
-        "shortfall_all_pillars_incl_addons": (si.sum(axis=1), p3),
-        "shortfall_per_year": (s_all / years[None, :, None, None], p3),
-        "shortfall_2026_2035": (s_all.sum(axis=1), p3[1:]),
-        "need": (out["need_pillar"], _DIMS4),
-        "funding": (out["funding_pillar"], _DIMS4),
-        "need_incl_addons": (out["need_pillar_incl_addons"], _DIMS4),
-        "input_value": (x, ("input",)),
-    }
-    if "shortfall_by_year" in names:
-        # The year profile: results' own function on the pillar-netted totals.
-        by_period = xr.DataArray(s_all[..., 0], dims=("draw", "period", "scope"), coords={"period": list(cm.periods)})
-        prof = _year_profile(a, by_period)
+    v = derive_variables(a, cm, out, x, years, tuple(names))
+    if "shortfall_by_year" in v:
+        prof = v["shortfall_by_year"]
         other = tuple(d for d in prof.dims if d != "draw")
         v["shortfall_by_year"] = (prof.transpose("draw", *other).values, other)
-    if "need" in out:
-        v["component_need"] = (out["need"], _COMP)
-        v["component_funding"] = (out["funding"], _COMP)
-        v["component_shortfall"] = (out["need"] - out["funding"], _COMP)
     return v
 
 
