@@ -65,7 +65,7 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--draws", type=_positive_int, default=100_000, help="Monte Carlo draws (default 100000)")
     p.add_argument("--seed", type=_seed, default=None, help="seed for a repeatable run (default: fresh, recorded in the output)")
     p.add_argument("--method", choices=("random", "lhs", "sobol"), default="random", help="sampling method (default random)")
-    p.add_argument("--workers", type=_positive_int, default=1, help="threads (results do not depend on it)")
+    p.add_argument("--workers", type=_positive_int, default=None, help="threads (default: one per core; results do not depend on it)")
     p.add_argument("--quantiles", type=_quantiles, default=DEFAULT_QUANTILES, help="comma-separated, default 0.05,0.15,0.5,0.85,0.95")
 
 
@@ -366,6 +366,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
+    if hasattr(args, "workers") and args.workers is None:
+        args.workers = os.cpu_count() or 1
     try:
         return args.func(args)
     except NplvError as exc:
