@@ -61,7 +61,7 @@ def test_report_html_has_no_broken_references(report: Path):
 
 def test_report_html_carries_methods_register_reconciliation_and_provenance(report: Path):
     text = (report / "report.html").read_text(encoding="utf-8")
-    for needle in ("Werkwijze", "3.000 trekkingen", "Gaussische copula", "Aansluiting met het rapport", "Funderingsherstel", "sha256", "seed"):
+    for needle in ("Sobol", "Werkwijze", "3.000 trekkingen", "Gaussische copula", "Aansluiting met het rapport", "Funderingsherstel", "sha256", "seed"):
         assert needle in text, needle
     assert text.count("<figure") >= 10
 

@@ -162,3 +162,29 @@ def test_tornado_inputs_baseline_from_assumptions(small_run):
         assert base[name] == by_name[name].baseline
         assert low[name] <= high[name]
         assert labels[name] == (by_name[name].label_nl, by_name[name].label_en)
+
+
+def test_engine_sobol_indices_match_the_analytic_linear_case(tmp_path):
+    """Independent uniform need multipliers on components a (need 400) and b (300): the
+    shortfall is linear in them, so S1 = ST = a_i^2 var_i / sum_j a_j^2 var_j."""
+    import nplv_sim
+    from nplv_sim.oat import engine_sobol_indices
+    from test_oracles import FACTS_ONE_PERIOD
+
+    (tmp_path / "facts.toml").write_text(FACTS_ONE_PERIOD)
+    u = ['schema = "nplv-sim/uncertainty/1"', 'title = "t"', 'facts = "facts.toml"']
+    for c, (lo, hi) in (("a", (0.8, 1.2)), ("b", (0.5, 1.5))):
+        u += [f"[inputs.m_{c}]", 'group = "o"', 'label_en = "m"', 'distribution = "uniform"', f"low = {lo}", f"high = {hi}",
+              "baseline = 1.0", 'effect = "need_multiplier"', f'components = ["{c}"]', 'source = "o"', 'rationale = "o"']
+    (tmp_path / "u.toml").write_text("\n".join(u) + "\n")
+    a = nplv_sim.load_assumptions(tmp_path / "u.toml")
+    ds = engine_sobol_indices(a, n=20_000, period="P1", scope="total", rng=3, n_bootstrap=100)
+    var = np.array([400.0**2 * 0.4**2 / 12, 300.0**2 * 1.0**2 / 12])
+    expected = var / var.sum()
+    for j, c in enumerate("ab"):
+        for kind in ("first_order", "total_order"):
+            est = float(ds[kind].sel(input=f"m_{c}"))
+            lo, hi = ds[f"{kind}_ci"].sel(input=f"m_{c}").values
+            # tolerance from the bootstrap: 1.5 half-widths of the 95 % interval (~3 s.e.)
+            assert abs(est - expected[j]) <= 1.5 * (hi - lo) / 2, (kind, c, est, expected[j])
+    assert ds.attrs["correlation"].startswith("ignored")

@@ -235,7 +235,9 @@ def build_report(
         write_text(stage / "tables" / "summary.csv", summary_csv(summary))
         write_netcdf(ds, stage / "results.nc")
         appendix = appendix_table(appendix_rows(summary, published=a.facts.published, draws=ds), summary, lang=lang)
-        write_text(stage / "report.html", _html(a, ds, summary, figs, rows, appendix, stage, lang))
+        say("variance-based (Sobol) indices")
+        sobol = _sobol_table(a, seed, lang)
+        write_text(stage / "report.html", _html(a, ds, summary, figs, rows, appendix, stage, lang, sobol))
         _move_into_place(stage, out, force)
     finally:
         if stage.exists():
@@ -257,7 +259,39 @@ def _move_into_place(stage: Path, out: Path, force: bool) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _html(a: Assumptions, ds: xr.Dataset, summary: xr.Dataset, figs, rows, appendix, stage: Path, lang: str) -> str:
+SOBOL_N = 2048
+SOBOL_TOP = 10
+
+
+def _sobol_table(a: Assumptions, seed: int, lang: str) -> str:
+    """HTML table of the largest total Sobol indices of the Rijk shortfall per period."""
+    from .oat import engine_sobol_indices
+
+    parts = []
+    for p in a.facts.periods:
+        ds = engine_sobol_indices(a, n=SOBOL_N, period=p.name, scope="rijk", rng=seed, n_bootstrap=100)
+        order = np.argsort(-ds["total_order"].values)[:SOBOL_TOP]
+        labels = {x.name: (x.label_nl if lang == "nl" else x.label_en) for x in a.inputs}
+        rows = []
+        for i in order:
+            name = str(ds["input"].values[i])
+            lo1, hi1 = ds["first_order_ci"].values[i]
+            lot, hit = ds["total_order_ci"].values[i]
+            rows.append([labels.get(name, name), f"{ds['first_order'].values[i]:.2f} [{lo1:.2f}; {hi1:.2f}]", f"{ds['total_order'].values[i]:.2f} [{lot:.2f}; {hit:.2f}]"])
+        head = ["invoer" if lang == "nl" else "input", "S1 [95 %]", "ST [95 %]"]
+        title = f"Rijk {p.first_year}\u2013{p.last_year}"
+        parts.append(f"<h3>{html.escape(title)}</h3>" + _table(head, rows))
+    note = (
+        f"Sobol-indices (pick-freeze, n = {SOBOL_N}, bootstrap-intervallen). Let op: de invoer is hierbij onafhankelijk getrokken; "
+        "de opgegeven correlaties zijn genegeerd. S1 = aandeel van de variantie door deze invoer alleen; ST = inclusief interacties."
+        if lang == "nl"
+        else f"Sobol indices (pick-freeze, n = {SOBOL_N}, bootstrap intervals). Note: inputs drawn independently here; the declared "
+        "correlations are ignored. S1 = share of variance from this input alone; ST = including interactions."
+    )
+    return f"<p>{html.escape(note)}</p>" + "".join(parts)
+
+
+def _html(a: Assumptions, ds: xr.Dataset, summary: xr.Dataset, figs, rows, appendix, stage: Path, lang: str, sobol: str = "") -> str:
     from .formatting import format_number
 
     t = _TEXT[lang]
@@ -279,6 +313,8 @@ def _html(a: Assumptions, ds: xr.Dataset, summary: xr.Dataset, figs, rows, appen
     for i, (rel, caption) in enumerate(figs, start=1):
         data = base64.b64encode((stage / rel).read_bytes()).decode("ascii")
         parts.append(f'<figure id="fig{i}"><img alt="{html.escape(caption)}" src="data:image/png;base64,{data}"><figcaption>{t["figure"]} {i}. {html.escape(caption)} (<a href="{html.escape(rel)}">PNG</a>, <a href="{html.escape(rel[:-4])}.pdf">PDF</a>, <a href="{html.escape(rel[:-4])}.svg">SVG</a>)</figcaption></figure>')
+    if sobol:
+        parts.append(f"<h2>{'Variantiegebaseerde gevoeligheid' if lang == 'nl' else 'Variance-based sensitivity'}</h2>{sobol}")
     pos = point_estimate_probability(ds, a)
     parts.append(f"<h2>{html.escape(t['scurve_position'])}</h2>")
     parts.append(_table([t["figure_name"], t["published"], t["probability"], t["source"]], [[r["figure"], format_number(r["published"], lang=lang), f"{r['cumulative_probability']:.2f}".replace(".", "," if lang == "nl" else "."), r["source"]] for r in pos]))
