@@ -167,9 +167,10 @@ def test_tornado_inputs_baseline_from_assumptions(small_run):
 def test_engine_sobol_indices_match_the_analytic_linear_case(tmp_path):
     """Independent uniform need multipliers on components a (need 400) and b (300): the
     shortfall is linear in them, so S1 = ST = a_i^2 var_i / sum_j a_j^2 var_j."""
+    from test_oracles import FACTS_ONE_PERIOD
+
     import nplv_sim
     from nplv_sim.oat import engine_sobol_indices
-    from test_oracles import FACTS_ONE_PERIOD
 
     (tmp_path / "facts.toml").write_text(FACTS_ONE_PERIOD)
     u = ['schema = "nplv-sim/uncertainty/1"', 'title = "t"', 'facts = "facts.toml"']
