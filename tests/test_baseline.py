@@ -9,24 +9,11 @@ from __future__ import annotations
 import csv
 
 import pytest
+from published import PUBLISHED, ROUNDING
+from published import PUBLISHED_PER_YEAR as TABLE_1_PER_YEAR
+from published import PUBLISHED_TOTAL as TABLE_1
 
 from nplv_sim.baseline import reconcile, reconciliation_csv
-
-# (pillar, period, scope) -> published restopgave (pillar netting), Tables 7, 10, 14, 16
-PUBLISHED = {
-    ("physical", "P1", "total"): 2375,
-    ("physical", "P1", "rijk"): 875,
-    ("physical", "P2", "total"): 2020,
-    ("physical", "P2", "rijk"): 1095,
-    ("social", "P1", "total"): 560,
-    ("social", "P1", "rijk"): 235,
-    ("social", "P2", "total"): 2115,
-    ("social", "P2", "rijk"): 1585,
-}
-# Table 1: both pillars, and per year
-TABLE_1 = {("P1", "total"): 2940, ("P1", "rijk"): 1110, ("P2", "total"): 4140, ("P2", "rijk"): 2680}
-TABLE_1_PER_YEAR = {("P1", "total"): 730, ("P1", "rijk"): 280, ("P2", "total"): 690, ("P2", "rijk"): 450}
-ROUNDING = 10.0
 
 
 @pytest.mark.parametrize(("key", "published"), PUBLISHED.items())

@@ -483,19 +483,7 @@ def test_deterministic_run_equals_independent_implementation_at_baseline() -> No
     _compare(ds, oracle, oracle.baselines())
 
 
-# Published figures (MODEL.md section 2.5), EUR million; the report rounds to 5 or 10.
-PUBLISHED = {
-    ("physical", "P1", "total"): 2375,
-    ("physical", "P1", "rijk"): 875,
-    ("physical", "P2", "total"): 2020,
-    ("physical", "P2", "rijk"): 1095,
-    ("social", "P1", "total"): 560,
-    ("social", "P1", "rijk"): 235,
-    ("social", "P2", "total"): 2115,
-    ("social", "P2", "rijk"): 1585,
-}
-PUBLISHED_TOTAL = {("P1", "total"): 2940, ("P1", "rijk"): 1110, ("P2", "total"): 4140, ("P2", "rijk"): 2680}
-PUBLISHED_PER_YEAR = {("P1", "total"): 730, ("P1", "rijk"): 280, ("P2", "total"): 690, ("P2", "rijk"): 450}
+from published import PUBLISHED, PUBLISHED_PER_YEAR, PUBLISHED_TOTAL  # noqa: E402
 
 
 def test_independent_implementation_meets_the_report_at_baseline() -> None:
