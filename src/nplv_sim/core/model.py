@@ -82,21 +82,43 @@ class ModelArrays:
         return self.need.shape  # type: ignore[return-value]
 
 
-def _need(m: ModelArrays, xt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Gross need, total and Rijk, laid out (C, P, n): draws last, so that every
-    operation below runs over contiguous rows of draws."""
-    n = xt.shape[1]
-    mult = np.ones((*m.shape, n))
+def _runs(index: np.ndarray) -> tuple[slice, ...]:
+    """Sorted indices as the fewest contiguous slices ([0, 1, 2, 5] -> 0:3, 5:6)."""
+    runs: list[slice] = []
+    for i in index.tolist():
+        if runs and runs[-1].stop == i:
+            runs[-1] = slice(runs[-1].start, i + 1)
+        else:
+            runs.append(slice(i, i + 1))
+    return tuple(runs)
+
+
+def _scale(arr: np.ndarray, mask: np.ndarray, factor: np.ndarray) -> None:
+    """``arr[c, p] *= factor`` for the (C, P) cells of ``mask``, in as few calls as the
+    mask allows: the whole array, whole components, or single cells."""
+    if mask.all():
+        arr *= factor
+        return
+    full = mask.all(axis=1)
+    for c in np.flatnonzero(full):
+        arr[c] *= factor
+    for c, p in zip(*np.nonzero(mask & ~full[:, None]), strict=True):
+        arr[c, p] *= factor
+
+
+def _need(m: ModelArrays, xt: np.ndarray, need: np.ndarray, rijk: np.ndarray) -> None:
+    """Gross need, total and Rijk, into ``need`` and ``rijk`` (C, P, n): draws last, so
+    that every operation runs over contiguous rows of draws."""
+    need[...] = m.need[:, :, None]
     for k, mask in m.need_multipliers:
-        for c, p in zip(*np.nonzero(mask), strict=True):
-            mult[c, p] *= xt[k]
+        _scale(need, mask, xt[k])
     for v in m.vat:
-        vat = 1.0 + xt[v.rate] * (1.0 - xt[v.reclaimable]) * xt[v.excluded]
-        for c in np.flatnonzero(v.components):
-            mult[c] *= vat
-    need = mult
-    need *= m.need[:, :, None]
-    rijk = need * m.key[:, None, None]
+        vat = xt[v.reclaimable] - 1.0  # 1 + rate (1 - reclaimable) x excluded
+        vat *= xt[v.rate]
+        vat *= xt[v.excluded]
+        np.subtract(1.0, vat, out=vat)
+        _scale(need, np.broadcast_to(v.components[:, None], m.shape), vat)
+    np.multiply(need, m.key[:, None, None], out=rijk)
     if m.key_shifts:
         shift: dict[int, np.ndarray] = {}
         for k, mask in m.key_shifts:
@@ -112,23 +134,21 @@ def _need(m: ModelArrays, xt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                 add = amount * (a.weights[c] * a.period_shares[p])
                 need[c, p] += add
                 rijk[c, p] += add * share
-    return need, rijk
 
 
-def _funding(m: ModelArrays, xt: np.ndarray, need_rijk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Arranged funding, total and Rijk, (C, P, n)."""
-    n = xt.shape[1]
-    rijk = np.zeros((*m.shape, n))
-    cofin = np.zeros((*m.shape, n))
+def _funding(m: ModelArrays, xt: np.ndarray, need_rijk: np.ndarray, total: np.ndarray, rijk: np.ndarray) -> None:
+    """Arranged funding, total and Rijk, into ``total`` and ``rijk`` (C, P, n)."""
+    rijk[...] = 0.0
+    total[...] = 0.0  # the cofinancing until the last line
     for s in range(m.src_rijk.shape[0]):
         parts = []
-        for base, part, target in ((m.src_rijk[s], "rijk", rijk), (m.src_cofin[s], "cofin", cofin)):
+        for base, part, target in ((m.src_rijk[s], "rijk", rijk), (m.src_cofin[s], "cofin", total)):
             if base == 0:
                 continue
-            amount = np.full(n, float(base))
+            amount: float | np.ndarray = float(base)
             for f in m.funding_effects:
                 if f.sources[s] and getattr(f, part):
-                    amount *= xt[f.index]
+                    amount = amount * xt[f.index]
             parts.append((amount, target))
         p = m.src_period[s]
         for c in np.flatnonzero(m.allocation[s]):
@@ -139,21 +159,19 @@ def _funding(m: ModelArrays, xt: np.ndarray, need_rijk: np.ndarray) -> tuple[np.
         remaining = np.maximum(need_rijk[c] - rijk[c], 0.0)  # (P, n)
         cover = np.minimum(xt[e.fraction][None, :] * e.pro_rata[:, None], remaining)
         rijk[c] += cover
-        cofin[c] += cover * e.local_match
-    cofin += rijk
-    return cofin, rijk
+        total[c] += cover * e.local_match
+    total += rijk
 
 
-def _pillar_sums(m: ModelArrays, arr: np.ndarray, head: np.ndarray, extra: np.ndarray) -> None:
-    """Sum (C, P, n) over each pillar's components into ``head`` (headline components)
-    and ``extra`` (all components incl. add-ons), each (Q, P, n); a loop over components."""
-    head[:] = 0.0
-    for c in range(arr.shape[0]):
-        if m.headline[c]:
-            head[m.pillar[c]] += arr[c]
-    extra[:] = head
-    for c in np.flatnonzero(~m.headline):
-        extra[m.pillar[c]] += arr[c]
+def _sum_components(w: np.ndarray, runs: tuple[slice, ...], out: np.ndarray) -> None:
+    """``out = w[components].sum(axis=0)`` for components given as contiguous runs: one
+    reduction per run instead of one addition per component."""
+    if not runs:
+        out[...] = 0.0
+        return
+    np.add.reduce(w[runs[0]], axis=0, out=out)
+    for r in runs[1:]:
+        out += np.add.reduce(w[r], axis=0)
 
 
 def evaluate_t(m: ModelArrays, xt: np.ndarray, detail: bool = True) -> dict[str, np.ndarray]:
@@ -161,29 +179,37 @@ def evaluate_t(m: ModelArrays, xt: np.ndarray, detail: bool = True) -> dict[str,
 
     See :func:`evaluate` for the outputs; here their draw axis comes last.
     """
-    need_total, need_rijk = _need(m, xt)
-    fund_total, fund_rijk = _funding(m, xt, need_rijk)
     n = xt.shape[1]
-    q, p = m.n_pillars, m.shape[1]
-    # [0] headline, [1] incl. add-ons; filled in place, no stacking copies.
+    c, p = m.shape
+    q = m.n_pillars
+    # One work array [component, (need, funding, gap), period, scope, draw]: pillar sums
+    # of all three quantities are then reductions over contiguous runs of components.
+    w = np.empty((c, 3, p, 2, n))
+    _need(m, xt, w[:, 0, :, 0], w[:, 0, :, 1])
+    _funding(m, xt, w[:, 0, :, 1], w[:, 1, :, 0], w[:, 1, :, 1])
+    gap = w[:, 2]
+    np.subtract(w[:, 0], w[:, 1], out=gap)
+    np.maximum(gap, 0.0, out=gap)
+    # [0] headline, [1] incl. add-ons; reductions write straight into the outputs.
     need_q = np.empty((2, q, p, 2, n))
     fund_q = np.empty((2, q, p, 2, n))
     short = np.empty((2, q, p, 2, 2, n))
-    for s, (need, fund) in enumerate(((need_total, fund_total), (need_rijk, fund_rijk))):
-        _pillar_sums(m, need, need_q[0, :, :, s], need_q[1, :, :, s])
-        _pillar_sums(m, fund, fund_q[0, :, :, s], fund_q[1, :, :, s])
-        np.subtract(need_q[:, :, :, s], fund_q[:, :, :, s], out=short[:, :, :, s, 0])
-        gap = np.subtract(need, fund)
-        np.maximum(gap, 0.0, out=gap)
-        _pillar_sums(m, gap, short[0, :, :, s, 1], short[1, :, :, s, 1])
+    for i in range(q):
+        head = _runs(np.flatnonzero((m.pillar == i) & m.headline))
+        addon = _runs(np.flatnonzero((m.pillar == i) & ~m.headline))
+        for k, dest in enumerate((need_q, fund_q, short[..., 1, :])):
+            _sum_components(w[:, k], head, dest[0, i])
+            _sum_components(w[:, k], addon, dest[1, i])
+            dest[1, i] += dest[0, i]
+    np.subtract(need_q, fund_q, out=short[..., 0, :])
     out: dict[str, np.ndarray] = {}
     for i, suffix in enumerate(("", "_incl_addons")):
         out["need_pillar" + suffix] = need_q[i]  # (Q, P, S, n)
         out["funding_pillar" + suffix] = fund_q[i]
         out["shortfall" + suffix] = short[i]  # (Q, P, S, N, n)
     if detail:
-        out["need"] = np.stack([need_total, need_rijk], axis=2)  # (C, P, S, n)
-        out["funding"] = np.stack([fund_total, fund_rijk], axis=2)
+        out["need"] = w[:, 0]  # (C, P, S, n), a view
+        out["funding"] = w[:, 1]
     return out
 
 
