@@ -23,6 +23,18 @@ def test_chunking_and_workers_do_not_change_results(default_assumptions, referen
     xr.testing.assert_equal(other, reference)
 
 
+@pytest.mark.parametrize("method", ["random", "lhs", "sobol"])
+@pytest.mark.parametrize("sub_block", [1_000, BLOCK_SIZE])
+def test_sub_block_size_does_not_change_results(default_assumptions, monkeypatch, method, sub_block):
+    """The copula, laws and model run on sub-blocks for cache; the numbers must not see it."""
+    from nplv_sim.core import engine
+
+    ref = nplv_sim.simulate(default_assumptions, DRAWS, rng=2026, method=method, detail=True)
+    monkeypatch.setattr(engine, "SUB_BLOCK", sub_block)
+    other = nplv_sim.simulate(default_assumptions, DRAWS, rng=2026, method=method, detail=True)
+    xr.testing.assert_equal(other, ref)
+
+
 def test_same_seed_same_draws_other_seed_other_draws(default_assumptions):
     a = nplv_sim.simulate(default_assumptions, 5_000, rng=11)
     b = nplv_sim.simulate(default_assumptions, 5_000, rng=11)

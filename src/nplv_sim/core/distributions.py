@@ -75,13 +75,15 @@ class Law:
         """
         raise NotImplementedError
 
-    def from_normal(self, z: np.ndarray) -> np.ndarray:
+    def from_normal(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """Map standard-normal scores to values: ``ppf(Phi(z))``, by table interpolation.
 
         Parameters
         ----------
         z : ndarray
             Standard-normal scores.
+        out : ndarray, optional
+            Where to write the values (same shape as ``z``; not ``z`` itself).
 
         Returns
         -------
@@ -96,12 +98,17 @@ class Law:
             slope = np.append(np.diff(table), 0.0)
             object.__setattr__(self, "_table", np.ascontiguousarray(np.stack([table, slope])))
         # The grid is uniform, so the cell index is arithmetic: no binary search.
-        pos = (np.clip(z, -Z_MAX, Z_MAX) + Z_MAX) * _INV_STEP
+        # In place in one buffer: the same operations as table[i] + frac * slope[i].
+        pos = np.clip(z, -Z_MAX, Z_MAX, out=out)
+        pos += Z_MAX
+        pos *= _INV_STEP
         idx = pos.astype(np.intp)
         np.minimum(idx, TABLE_POINTS - 2, out=idx)
         pos -= idx
         table, slope = self._table
-        return table[idx] + pos * slope[idx]
+        pos *= slope.take(idx)
+        pos += table.take(idx)
+        return pos
 
     def scipy(self) -> stats.rv_continuous | stats.rv_discrete | None:
         """The equivalent frozen ``scipy.stats`` law (an independent oracle for tests)."""
@@ -120,6 +127,21 @@ class Law:
 
 
 _Z_GRID = np.linspace(-Z_MAX, Z_MAX, TABLE_POINTS)
+
+
+def _filled(shape: tuple[int, ...], value: float, out: np.ndarray | None) -> np.ndarray:
+    """``value`` everywhere, in ``out`` if given."""
+    if out is None:
+        return np.full(shape, value)
+    out[...] = value
+    return out
+
+
+def _affine(z: np.ndarray, scale: float, shift: float, out: np.ndarray | None) -> np.ndarray:
+    """``shift + scale * z``, in ``out`` if given (the same two operations either way)."""
+    v = np.multiply(np.asarray(z, dtype=float), scale, out=out)
+    v += shift
+    return v
 _INV_STEP = (TABLE_POINTS - 1) / (2.0 * Z_MAX)
 
 
@@ -155,8 +177,8 @@ class Fixed(Law):
     def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
         return np.full(np.shape(u), float(self.value))
 
-    def from_normal(self, z: np.ndarray) -> np.ndarray:  # noqa: D102
-        return np.full(np.shape(z), float(self.value))
+    def from_normal(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:  # noqa: D102
+        return _filled(np.shape(z), float(self.value), out)
 
     @property
     def is_random(self) -> bool:  # noqa: D102
@@ -290,8 +312,8 @@ class Normal(Law):
     def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
         return self.mean + self.sd * special.ndtri(u)
 
-    def from_normal(self, z: np.ndarray) -> np.ndarray:  # noqa: D102
-        return self.mean + self.sd * np.asarray(z, dtype=float)
+    def from_normal(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:  # noqa: D102
+        return _affine(z, self.sd, self.mean, out)
 
     def scipy(self):  # noqa: D102
         return stats.norm(self.mean, self.sd)
@@ -325,10 +347,10 @@ class TruncatedNormal(Law):
         a, b = self._ab
         return stats.truncnorm.ppf(u, a, b, loc=self.mean, scale=self.sd)
 
-    def from_normal(self, z: np.ndarray) -> np.ndarray:  # noqa: D102
+    def from_normal(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:  # noqa: D102
         if math.isinf(self.low) and math.isinf(self.high):
-            return self.mean + self.sd * np.asarray(z, dtype=float)
-        return super().from_normal(z)
+            return _affine(z, self.sd, self.mean, out)
+        return super().from_normal(z, out)
 
     def support(self) -> tuple[float, float]:  # noqa: D102
         return float(self.low), float(self.high)
@@ -364,8 +386,9 @@ class LogNormal(Law):
     def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
         return np.exp(self.mu + self.sigma * special.ndtri(u))
 
-    def from_normal(self, z: np.ndarray) -> np.ndarray:  # noqa: D102
-        return np.exp(self.mu + self.sigma * np.asarray(z, dtype=float))
+    def from_normal(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:  # noqa: D102
+        v = _affine(z, self.sigma, self.mu, out)
+        return np.exp(v, out=v)
 
     def scipy(self):  # noqa: D102
         return stats.lognorm(self.sigma, scale=math.exp(self.mu))
@@ -408,18 +431,18 @@ class Discrete(Law):
         idx = np.searchsorted(self._cum, np.asarray(u, dtype=float), side="left")
         return np.asarray(self.values)[np.minimum(idx, len(self.values) - 1)]
 
-    def from_normal(self, z: np.ndarray) -> np.ndarray:  # noqa: D102
+    def from_normal(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:  # noqa: D102
         # Compare in z-space: thresholds ndtri(cum) avoid an ndtr per draw.
         thresholds = special.ndtri(self._cum[:-1])
         z = np.asarray(z, dtype=float)
         values = np.asarray(self.values)
         if thresholds.size > 4:
-            return values[np.searchsorted(thresholds, z, side="left")]
-        # Few values: count the thresholds below z (= searchsorted side="left"), then
-        # map the count to a value; cheaper than a binary search per draw.
-        out = np.full(z.shape, values[0])
+            return values.take(np.searchsorted(thresholds, z, side="left"), out=out)
+        # Few values: the last threshold below z decides (= searchsorted side="left");
+        # cheaper than a binary search per draw.
+        out = _filled(z.shape, values[0], out)
         for i, t in enumerate(thresholds):
-            out[z > t] = values[i + 1]
+            np.copyto(out, values[i + 1], where=z > t)
         return out
 
     @property

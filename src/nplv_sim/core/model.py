@@ -6,6 +6,7 @@ Shapes use ``n`` draws, ``C`` components, ``P`` periods, ``S`` funding sources a
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,6 +82,11 @@ class ModelArrays:
         """(components, periods)."""
         return self.need.shape  # type: ignore[return-value]
 
+    @functools.cached_property
+    def steps(self) -> _Steps:
+        """The evaluation loops resolved for this model (computed once)."""
+        return _steps(self)
+
 
 def _runs(index: np.ndarray) -> tuple[slice, ...]:
     """Sorted indices as the fewest contiguous slices ([0, 1, 2, 5] -> 0:3, 5:6)."""
@@ -93,67 +99,114 @@ def _runs(index: np.ndarray) -> tuple[slice, ...]:
     return tuple(runs)
 
 
-def _scale(arr: np.ndarray, mask: np.ndarray, factor: np.ndarray) -> None:
-    """``arr[c, p] *= factor`` for the (C, P) cells of ``mask``, in as few calls as the
-    mask allows: the whole array, whole components, or single cells."""
+def _targets(mask: np.ndarray) -> tuple:
+    """Index expressions covering the (C, P) cells of ``mask`` in as few operations as
+    it allows: everything, runs of whole components, or single cells."""
     if mask.all():
-        arr *= factor
-        return
+        return (Ellipsis,)
     full = mask.all(axis=1)
-    for c in np.flatnonzero(full):
-        arr[c] *= factor
-    for c, p in zip(*np.nonzero(mask & ~full[:, None]), strict=True):
-        arr[c, p] *= factor
+    cells = zip(*np.nonzero(mask & ~full[:, None]), strict=True)
+    return _runs(np.flatnonzero(full)) + tuple((int(c), int(p)) for c, p in cells)
+
+
+@dataclass(frozen=True)
+class _Steps:
+    """The model's loops over inputs, sources and components, resolved once per model so
+    that evaluating a block spends its time in numpy, not in Python bookkeeping."""
+
+    multipliers: tuple  # (input, targets)
+    vat: tuple  # (excluded, rate, reclaimable, targets)
+    key_shifts: tuple  # (component, inputs)
+    addons: tuple  # (amount inputs, share input, ((c, p, weight), ...))
+    sources: tuple  # (period, ((base, factor inputs, is_cofin), ...), ((c, allocation), ...))
+    pillar_runs: tuple  # per pillar: (headline runs, add-on runs)
+
+
+def _steps(m: ModelArrays) -> _Steps:
+    shifts: dict[int, list[int]] = {}
+    for k, mask in m.key_shifts:
+        for c in np.flatnonzero(mask):
+            shifts.setdefault(int(c), []).append(k)
+    sources = []
+    for s in range(m.src_rijk.shape[0]):
+        parts = []
+        for base, part in ((m.src_rijk[s], "rijk"), (m.src_cofin[s], "cofin")):
+            if base != 0:
+                factors = tuple(f.index for f in m.funding_effects if f.sources[s] and getattr(f, part))
+                parts.append((float(base), factors, part == "cofin"))
+        comps = tuple((int(c), float(m.allocation[s, c])) for c in np.flatnonzero(m.allocation[s]))
+        sources.append((int(m.src_period[s]), tuple(parts), comps))
+    return _Steps(
+        multipliers=tuple((k, _targets(mask)) for k, mask in m.need_multipliers),
+        vat=tuple(
+            (v.excluded, v.rate, v.reclaimable, _targets(np.broadcast_to(v.components[:, None], m.shape)))
+            for v in m.vat
+        ),
+        key_shifts=tuple((c, tuple(ks)) for c, ks in shifts.items()),
+        addons=tuple(
+            (
+                list(a.amounts),
+                a.rijk_share,
+                tuple(
+                    (int(c), int(p), float(a.weights[c] * a.period_shares[p]))
+                    for c in np.flatnonzero(a.weights)
+                    for p in np.flatnonzero(a.period_shares)
+                ),
+            )
+            for a in m.addons
+        ),
+        sources=tuple(sources),
+        pillar_runs=tuple(
+            (_runs(np.flatnonzero((m.pillar == q) & m.headline)), _runs(np.flatnonzero((m.pillar == q) & ~m.headline)))
+            for q in range(m.n_pillars)
+        ),
+    )
 
 
 def _need(m: ModelArrays, xt: np.ndarray, need: np.ndarray, rijk: np.ndarray) -> None:
     """Gross need, total and Rijk, into ``need`` and ``rijk`` (C, P, n): draws last, so
     that every operation runs over contiguous rows of draws."""
+    steps = m.steps
     need[...] = m.need[:, :, None]
-    for k, mask in m.need_multipliers:
-        _scale(need, mask, xt[k])
-    for v in m.vat:
-        vat = xt[v.reclaimable] - 1.0  # 1 + rate (1 - reclaimable) x excluded
-        vat *= xt[v.rate]
-        vat *= xt[v.excluded]
+    for k, targets in steps.multipliers:
+        for t in targets:
+            need[t] *= xt[k]
+    for excluded, rate, reclaimable, targets in steps.vat:
+        vat = xt[reclaimable] - 1.0  # 1 + rate (1 - reclaimable) x excluded
+        vat *= xt[rate]
+        vat *= xt[excluded]
         np.subtract(1.0, vat, out=vat)
-        _scale(need, np.broadcast_to(v.components[:, None], m.shape), vat)
+        for t in targets:
+            need[t] *= vat
     np.multiply(need, m.key[:, None, None], out=rijk)
-    if m.key_shifts:
-        shift: dict[int, np.ndarray] = {}
-        for k, mask in m.key_shifts:
-            for c in np.flatnonzero(mask):
-                shift[c] = shift.get(c, m.key[c]) + xt[k]
-        for c, key in shift.items():
-            np.multiply(need[c], np.clip(key, 0.0, 1.0), out=rijk[c])
-    for a in m.addons:
-        amount = np.prod(xt[list(a.amounts)], axis=0)
-        share = xt[a.rijk_share]
-        for c in np.flatnonzero(a.weights):
-            for p in np.flatnonzero(a.period_shares):
-                add = amount * (a.weights[c] * a.period_shares[p])
-                need[c, p] += add
-                rijk[c, p] += add * share
+    for c, ks in steps.key_shifts:
+        key = m.key[c] + xt[ks[0]]
+        for k in ks[1:]:
+            key += xt[k]
+        np.multiply(need[c], np.clip(key, 0.0, 1.0, out=key), out=rijk[c])
+    for amounts, share_input, cells in steps.addons:
+        amount = np.prod(xt[amounts], axis=0)
+        share = xt[share_input]
+        for c, p, weight in cells:
+            add = amount * weight
+            need[c, p] += add
+            rijk[c, p] += add * share
 
 
 def _funding(m: ModelArrays, xt: np.ndarray, need_rijk: np.ndarray, total: np.ndarray, rijk: np.ndarray) -> None:
     """Arranged funding, total and Rijk, into ``total`` and ``rijk`` (C, P, n)."""
     rijk[...] = 0.0
     total[...] = 0.0  # the cofinancing until the last line
-    for s in range(m.src_rijk.shape[0]):
-        parts = []
-        for base, part, target in ((m.src_rijk[s], "rijk", rijk), (m.src_cofin[s], "cofin", total)):
-            if base == 0:
-                continue
-            amount: float | np.ndarray = float(base)
-            for f in m.funding_effects:
-                if f.sources[s] and getattr(f, part):
-                    amount = amount * xt[f.index]
-            parts.append((amount, target))
-        p = m.src_period[s]
-        for c in np.flatnonzero(m.allocation[s]):
-            for amount, target in parts:
-                target[c, p] += amount * m.allocation[s, c]
+    for p, parts, comps in m.steps.sources:
+        amounts = []
+        for base, factors, is_cofin in parts:
+            amount: float | np.ndarray = base
+            for k in factors:
+                amount = amount * xt[k]
+            amounts.append((amount, total if is_cofin else rijk))
+        for c, share in comps:
+            for amount, target in amounts:
+                target[c, p] += amount * share
     for e in m.extra_funding:
         c = e.component
         remaining = np.maximum(need_rijk[c] - rijk[c], 0.0)  # (P, n)
@@ -194,9 +247,7 @@ def evaluate_t(m: ModelArrays, xt: np.ndarray, detail: bool = True) -> dict[str,
     need_q = np.empty((2, q, p, 2, n))
     fund_q = np.empty((2, q, p, 2, n))
     short = np.empty((2, q, p, 2, 2, n))
-    for i in range(q):
-        head = _runs(np.flatnonzero((m.pillar == i) & m.headline))
-        addon = _runs(np.flatnonzero((m.pillar == i) & ~m.headline))
+    for i, (head, addon) in enumerate(m.steps.pillar_runs):
         for k, dest in enumerate((need_q, fund_q, short[..., 1, :])):
             _sum_components(w[:, k], head, dest[0, i])
             _sum_components(w[:, k], addon, dest[1, i])

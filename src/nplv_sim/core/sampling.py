@@ -15,7 +15,7 @@ from scipy.stats import qmc
 
 from .seeding import SOBOL_STREAM, RootSeed, block_rng
 
-__all__ = ["METHODS", "normal_scores", "normal_scores_t"]
+__all__ = ["METHODS", "apply_copula", "normal_scores", "normal_scores_t"]
 
 METHODS = ("random", "lhs", "sobol")
 _U_EPS = 1e-16
@@ -75,11 +75,11 @@ def normal_scores_t(
     else:
         raise ValueError(f"unknown sampling method {method!r}; choose from {', '.join(METHODS)}")
     if chol is not None:
-        _lower_triangular_product(chol, z)
+        apply_copula(chol, z)
     return z
 
 
-def _lower_triangular_product(chol: np.ndarray, z: np.ndarray) -> None:
+def apply_copula(chol: np.ndarray, z: np.ndarray) -> None:
     """``z <- chol @ z`` in place for lower-triangular ``chol``, row by row.
 
     Going from the last row up, row ``i`` still sees the original rows ``j < i``. Only
