@@ -39,6 +39,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -168,7 +169,7 @@ class Edges:
     @classmethod
     def from_pilot(cls, values: np.ndarray, bins: int, pad: float = PAD) -> Edges:
         """Range from a pilot sample (n, m), widened by ``pad`` of its span each side."""
-        vmin, vmax = values.min(axis=0), values.max(axis=0)
+        vmin, vmax = values.T.min(axis=1), values.T.max(axis=1)
         span = vmax - vmin
         # A cell constant in the pilot gets a tiny range around its value: values equal
         # to it land in one bin; anything else lands in an overflow bin, which the exact
@@ -201,22 +202,25 @@ def block_stats(values: np.ndarray, edges: Edges, positive: np.ndarray | None = 
     CellStats
     """
     n, m = values.shape
-    mean = values.mean(axis=0)
-    dev = values - mean
+    # Work per cell over its draws, (m, n): a transposed view of the engine's draws-last
+    # blocks is contiguous, so every reduction below runs along contiguous memory.
+    v = values.T
+    mean = v.mean(axis=1)
+    dev = v - mean[:, None]
     dev *= dev
-    m2 = dev.sum(axis=0)
+    m2 = dev.sum(axis=1)
     pos = np.zeros(m, dtype=np.int64)
     for a, b in _runs(np.ones(m, dtype=bool) if positive is None else positive):
-        pos[a:b] = (values[:, a:b] > 0).sum(axis=0)
+        pos[a:b] = np.count_nonzero(v[a:b] > 0, axis=1)
     # Bin index: floor((v - lo) / width), -1 below the range, bins at or above it.
-    scaled = np.subtract(values, edges.lo, out=dev)
-    scaled *= edges.bins / (edges.hi - edges.lo)
+    scaled = np.subtract(v, edges.lo[:, None], out=dev)
+    scaled *= (edges.bins / (edges.hi - edges.lo))[:, None]
     np.clip(scaled, -1.0, float(edges.bins), out=scaled)
-    idx = np.empty((n, m), dtype=np.int64)
+    idx = np.empty((m, n), dtype=np.int64)
     np.floor(scaled, out=idx, casting="unsafe")
-    idx += 1 + np.arange(m, dtype=np.int64) * (edges.bins + 2)
+    idx += (1 + np.arange(m, dtype=np.int64) * (edges.bins + 2))[:, None]
     hist = np.bincount(idx.ravel(), minlength=m * (edges.bins + 2)).reshape(m, edges.bins + 2)
-    return CellStats(n, mean, m2, pos, values.min(axis=0), values.max(axis=0), hist.astype(np.int64, copy=False))
+    return CellStats(n, mean, m2, pos, v.min(axis=1), v.max(axis=1), hist.astype(np.int64, copy=False))
 
 
 def parts_stats(parts: Sequence[np.ndarray], edges: Edges, positive: np.ndarray | None = None) -> CellStats:
@@ -369,7 +373,11 @@ class StreamPlan:
                 arr, dims = derived[name]
                 other = [d for d in self.template[name].dims if d != "draw"]
                 parts.append(np.transpose(arr, [0, *(1 + dims.index(d) for d in other)]))
-        return [np.ascontiguousarray(p).reshape(n, size) for p, size in zip(parts, self.sizes, strict=True)]
+        # (n, cells) views of draws-last (cells, n) arrays: the layout block_stats reads fastest.
+        return [
+            np.ascontiguousarray(np.moveaxis(p, 0, -1)).reshape(size, n).T
+            for p, size in zip(parts, self.sizes, strict=True)
+        ]
 
 
 def dataset_from_blocks(
@@ -477,8 +485,11 @@ def _derive_names(detail: bool) -> tuple[str, ...]:
 
 
 def iter_block_values(
-    plan: StreamPlan, blocks: Iterable[tuple[int, int]], workers: int = 1
-) -> Iterator[tuple[int, list[np.ndarray]]]:
+    plan: StreamPlan,
+    blocks: Iterable[tuple[int, int]],
+    workers: int = 1,
+    then: Callable[[list[np.ndarray]], Any] | None = None,
+) -> Iterator[tuple[int, Any]]:
     """Yield ``(block, values)`` in block order, at most ``2 * workers`` blocks in flight.
 
     Parameters
@@ -489,15 +500,23 @@ def iter_block_values(
         Block indices and their sizes.
     workers : int
         Threads (numpy releases the GIL); never changes the numbers.
+    then : callable, optional
+        Applied to each block's values in the worker thread (e.g. the block's
+        statistics); its result is yielded instead of the values.
     """
+
+    def task(b: int, n: int) -> Any:
+        values = plan.block_values(b, n)
+        return values if then is None else then(values)
+
     if workers <= 1:
         for b, n in blocks:
-            yield b, plan.block_values(b, n)
+            yield b, task(b, n)
         return
     with ThreadPoolExecutor(max_workers=workers) as pool:
         pending: deque[tuple[int, Future]] = deque()
         for b, n in blocks:
-            pending.append((b, pool.submit(plan.block_values, b, n)))
+            pending.append((b, pool.submit(task, b, n)))
             if len(pending) >= 2 * workers:
                 b0, fut = pending.popleft()
                 yield b0, fut.result()
@@ -557,9 +576,11 @@ def accumulate(
     if progress:
         progress(done, draws)
     rest = ((b, stop - start) for b, (start, stop) in enumerate(bounds) if b > 0)
-    for _, parts in iter_block_values(plan, rest, workers):
-        stats.merge(parts_stats(parts, edges, positive))
-        done += parts[0].shape[0]
+    # Each block's statistics are computed in its worker thread; merging stays in block
+    # order, so the result does not depend on the number of workers.
+    for _, part in iter_block_values(plan, rest, workers, lambda parts: parts_stats(parts, edges, positive)):
+        stats.merge(part)
+        done += part.count
         if progress:
             progress(done, draws)
     return stats, edges
