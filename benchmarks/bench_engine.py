@@ -84,7 +84,7 @@ def child_simulate(draws: int, repeat: int, workers: int, method: str) -> dict:
     }
 
 
-def child_stream(draws: int, workers: int, method: str) -> dict:
+def child_stream(draws: int, workers: int, method: str, bins: int | None = None) -> dict:
     """Time and measure streaming.simulate_summary (bounded memory) in this process."""
     import nplv_sim
     from nplv_sim.streaming import simulate_summary
@@ -94,7 +94,7 @@ def child_stream(draws: int, workers: int, method: str) -> dict:
     base_rss = _rss_bytes()
     tracemalloc.start()
     t0, c0 = time.perf_counter(), time.process_time()
-    s = simulate_summary(a, draws, rng=1, workers=workers, method=method)
+    s = simulate_summary(a, draws, rng=1, workers=workers, method=method, bins=bins)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     _, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
@@ -176,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
         metavar="DRAWS",
         help="instead: time streaming.simulate_summary at DRAWS (e.g. 1e7) and extrapolate to 1e8",
     )
+    p.add_argument(
+        "--bins", type=int, default=None, help="with --streaming: histogram bins per cell (default: grows with the draws)"
+    )
     p.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
 
@@ -184,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         if kind == "simulate":
             res = child_simulate(int(rest[0]), int(rest[1]), int(rest[2]), rest[3])
         elif kind == "stream":
-            res = child_stream(int(rest[0]), int(rest[1]), rest[2])
+            res = child_stream(int(rest[0]), int(rest[1]), rest[2], int(rest[3]) or None)
         else:
             res = child_floor(int(rest[0]), int(rest[1]), int(rest[2]), int(rest[3]))
         print(json.dumps(res))
@@ -194,9 +197,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.streaming:
         draws = int(args.streaming)
-        res = _run_child(["--child", "stream", str(draws), str(args.workers), args.method], args.src)
+        res = _run_child(["--child", "stream", str(draws), str(args.workers), args.method, str(args.bins or 0)], args.src)
         print(
-            f"streaming.simulate_summary, {draws:,} draws, workers={args.workers}, "
+            f"streaming.simulate_summary, {draws:,} draws, workers={args.workers}, {res['bins']:,} bins, "
             f"load average {os.getloadavg()[0]:.2f}"
         )
         print(f"  wall {res['wall_s']:.1f} s, cpu {res['cpu_s']:.1f} s, {res['draws_per_s']:,.0f} draws/s")
@@ -204,12 +207,13 @@ def main(argv: list[str] | None = None) -> int:
             f"  peak memory: tracemalloc {_fmt_bytes(res['tracemalloc_peak_bytes'])}, "
             f"rss delta {_fmt_bytes(res['rss_peak_delta_bytes'])}"
         )
-        extra = 3 * res["cells"] * 8 * (res["bins_1e8"] - res["bins"])  # block, merged and bincount histograms
-        print(
-            f"  extrapolated to 1e8 draws: {1e8 / res['draws_per_s'] / 60:.1f} min; memory about "
-            f"{_fmt_bytes(max(res['tracemalloc_peak_bytes'], res['rss_peak_delta_bytes']) + extra)} "
-            f"({res['bins_1e8']:,} histogram bins per cell instead of {res['bins']:,})"
-        )
+        if draws < 10**8:
+            extra = 3 * res["cells"] * 8 * (res["bins_1e8"] - res["bins"])  # block, merged and bincount histograms
+            print(
+                f"  extrapolated to 1e8 draws: {1e8 / res['draws_per_s'] / 60:.1f} min; memory about "
+                f"{_fmt_bytes(max(res['tracemalloc_peak_bytes'], res['rss_peak_delta_bytes']) + extra)} "
+                f"({res['bins_1e8']:,} histogram bins per cell instead of {res['bins']:,})"
+            )
         print(f"  headline total quantiles {[round(v, 2) for v in res['headline_quantiles']]}")
         print(
             f"  error bound {[round(v, 3) for v in res['headline_error_bound']]}, "
