@@ -45,6 +45,20 @@ def estimate_bytes(a: Assumptions, draws: int, detail: bool = False) -> int:
     return int(draws * per_draw * 8 * 2.5)
 
 
+def check_method(method: str) -> None:
+    """Refuse an unknown sampling method."""
+    if method not in METHODS:
+        raise NplvError(f"unknown sampling method {method!r}; choose from {', '.join(METHODS)}")
+
+
+def root_seed(rng: int | np.random.SeedSequence | None) -> tuple[int, tuple[int, ...]]:
+    """The root seed of a run, or a one-line error for a seed that is not one."""
+    try:
+        return resolve_seed(rng)
+    except (TypeError, ValueError) as exc:
+        raise NplvError(str(exc)) from None
+
+
 def prepare_run(
     assumptions: Assumptions,
     draws: int,
@@ -57,17 +71,12 @@ def prepare_run(
     method and the seed. Returns the draw count to use and the root seed."""
     if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)):
         raise NplvError(f"draws must be a whole number, got {type(draws).__name__} {draws!r}")
-    if method not in METHODS:
-        raise NplvError(f"unknown sampling method {method!r}; choose from {', '.join(METHODS)}")
+    check_method(method)
     draws = 1 if deterministic else int(draws)
     if draws < 1:
         raise NplvError(f"draws must be at least 1, got {draws}")
     check_memory(assumptions, draws, detail)
-    try:
-        root = resolve_seed(rng)
-    except (TypeError, ValueError) as exc:
-        raise NplvError(str(exc)) from None
-    return draws, root
+    return draws, root_seed(rng)
 
 
 def check_memory(a: Assumptions, draws: int, detail: bool = False) -> None:

@@ -47,9 +47,9 @@ import xarray as xr
 from . import __version__
 from .compile import CompiledModel, compile_assumptions
 from .core.engine import BLOCK_SIZE, block_bounds, run_block
-from .core.sampling import METHODS
-from .core.seeding import RootSeed, resolve_seed
+from .core.seeding import RootSeed
 from .errors import NplvError
+from .results import check_method, root_seed
 from .schema import Assumptions
 from .summary import DEFAULT_QUANTILES
 
@@ -431,12 +431,8 @@ def make_plan(
     """
     from .results import simulate
 
-    if method not in METHODS:
-        raise NplvError(f"unknown sampling method {method!r}; choose from {', '.join(METHODS)}")
-    try:
-        root = resolve_seed(rng)
-    except (TypeError, ValueError) as exc:
-        raise NplvError(str(exc)) from None
+    check_method(method)
+    root = root_seed(rng)
     entropy, spawn_key = root
     template = simulate(
         assumptions, draws=1, rng=np.random.SeedSequence(entropy, spawn_key=spawn_key), method=method, detail=detail
@@ -803,12 +799,8 @@ def write_draws(
     _check_common(draws, 1, 2)
     if isinstance(blocks_per_file, bool) or not isinstance(blocks_per_file, int) or blocks_per_file < 1:
         raise NplvError(f"blocks_per_file must be a positive whole number, got {blocks_per_file!r}")
-    if method not in METHODS:
-        raise NplvError(f"unknown sampling method {method!r}; choose from {', '.join(METHODS)}")
-    try:
-        root = resolve_seed(rng)
-    except (TypeError, ValueError) as exc:
-        raise NplvError(str(exc)) from None
+    check_method(method)
+    root = root_seed(rng)
     folder = prepare_dir(directory)
     bounds = block_bounds(int(draws))
     groups = [list(range(i, min(i + blocks_per_file, len(bounds)))) for i in range(0, len(bounds), blocks_per_file)]

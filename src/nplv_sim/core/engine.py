@@ -54,17 +54,14 @@ def _values_into(plan: SamplingPlan, z: np.ndarray, xt: np.ndarray) -> None:
             xt[k] = plan.baseline[k]
 
 
-def inputs_for_block_t(plan: SamplingPlan, method: str, root: RootSeed, block: int, n: int) -> np.ndarray:
-    """Input values for one block, laid out (K, n)."""
-    xt = np.empty((plan.baseline.shape[0], n))
-    z = normal_scores_t(method, root, plan.streams, block, n, plan.chol)
-    _values_into(plan, z, xt)
-    return xt
-
-
-def inputs_for_block(plan: SamplingPlan, method: str, root: RootSeed, block: int, n: int) -> np.ndarray:
-    """Input values (n, K) for one block (a transposed view)."""
-    return inputs_for_block_t(plan, method, root, block, n).T
+def _empty_outputs(
+    model: ModelArrays, plan: SamplingPlan, n: int, names: Sequence[str] | None, detail: bool
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Uninitialised inputs (K, n) and outputs (..., n) for ``n`` draws, shaped after a
+    one-draw evaluation at baseline; ``names`` selects outputs (default: all)."""
+    probe = evaluate_t(model, plan.baseline[:, None], detail)
+    names = list(probe) if names is None else names
+    return np.empty((plan.baseline.shape[0], n)), {k: np.empty((*probe[k].shape[:-1], n)) for k in names}
 
 
 def _block_into(
@@ -102,9 +99,7 @@ def _block_into(
 
 def run_block(model: ModelArrays, plan: SamplingPlan, method: str, root: RootSeed, block: int, n: int, detail: bool = True):
     """Inputs (n, K) and outputs (draws first) of one block; arrays may be views."""
-    probe = evaluate_t(model, plan.baseline[:, None], detail)
-    inputs = np.empty((plan.baseline.shape[0], n))
-    outputs = {k: np.empty((*v.shape[:-1], n)) for k, v in probe.items()}
+    inputs, outputs = _empty_outputs(model, plan, n, None, detail)
     _block_into(model, plan, method, root, block, n, detail, inputs, outputs)
     return inputs.T, {k: np.moveaxis(v, -1, 0) for k, v in outputs.items()}
 
@@ -151,12 +146,8 @@ def run(
     bounds = block_bounds(draws)
     per_task = max(1, -(-(chunk_size or BLOCK_SIZE) // BLOCK_SIZE))
     tasks = [list(range(i, min(i + per_task, len(bounds)))) for i in range(0, len(bounds), per_task)]
-    # Shapes from a one-draw evaluation at baseline.
-    probe = evaluate_t(model, plan.baseline[:, None])
-    names = list(keep) if keep is not None else list(probe)
-    detail = "need" in names or "funding" in names
-    inputs = np.empty((plan.baseline.shape[0], draws))
-    outputs = {k: np.empty((*probe[k].shape[:-1], draws)) for k in names}
+    detail = keep is None or "need" in keep or "funding" in keep
+    inputs, outputs = _empty_outputs(model, plan, draws, keep, detail)
     done = [0]
 
     def work(task: list[int]) -> int:
