@@ -100,8 +100,8 @@ def child_stream(draws: int, workers: int, method: str, bins: int | None = None)
     tracemalloc.stop()
     from nplv_sim.streaming import auto_bins
 
-    headline = s["shortfall_2026_2035"].sel(scope="total", netting="pillar")
-    bound = s["shortfall_2026_2035_quantile_error_bound"].sel(scope="total", netting="pillar")
+    headline = s["shortfall_all_periods"].sel(scope="total", netting="pillar")
+    bound = s["shortfall_all_periods_quantile_error_bound"].sel(scope="total", netting="pillar")
     return {
         "draws": draws,
         "wall_s": wall,
@@ -114,7 +114,7 @@ def child_stream(draws: int, workers: int, method: str, bins: int | None = None)
         "cells": int(sum(s[v].size // s.sizes["quantile"] for v in s.data_vars if f"{v}_quantile_error_bound" in s)),
         "headline_quantiles": headline.values.tolist(),
         "headline_error_bound": bound.values.tolist(),
-        "headline_mcse": s["shortfall_2026_2035_mcse"].sel(scope="total", netting="pillar").values.tolist(),
+        "headline_mcse": s["shortfall_all_periods_mcse"].sel(scope="total", netting="pillar").values.tolist(),
     }
 
 

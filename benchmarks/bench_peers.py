@@ -4,7 +4,7 @@ Reference model: the shipped default assumptions with the declared correlations 
 (monaco has no correlated inputs), i.e. 40 independent random inputs with the default's
 laws -- 22 lognormal, 5 PERT, 3 beta, 2 uniform, 4 Bernoulli, 4 discrete -- and 8 fixed
 ones, and the NPLV arithmetic (need multipliers, VAT, add-ons, funding routing, capped
-extra funding). The output compared is ``shortfall_2026_2035`` (both pillars, both
+extra funding). The output compared is ``shortfall_all_periods`` (both pillars, both
 periods) for scope ``total`` and ``rijk``, pillar netting.
 
 * **nplv-sim**: ``nplv_sim.simulate`` (the full Dataset, every output).
@@ -231,7 +231,7 @@ def child(kind: str, draws: int, seed: int, out_path: str) -> dict:
 
         def fn(n):
             ds = nplv_sim.simulate(a, n, rng=seed, workers=workers)
-            s = ds["shortfall_2026_2035"].sel(netting="pillar")
+            s = ds["shortfall_all_periods"].sel(netting="pillar")
             return np.column_stack([s.sel(scope="total").values, s.sel(scope="rijk").values])
 
     elif kind in ("squiggle_vec", "squiggle_draw"):

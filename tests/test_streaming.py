@@ -9,7 +9,8 @@ import pytest
 
 import nplv_sim
 from nplv_sim.errors import NplvError
-from nplv_sim.streaming import Edges, block_stats, histogram_quantiles, simulate_summary
+from nplv_sim.core.streamstats import Edges, block_stats, histogram_quantiles
+from nplv_sim.streaming import simulate_summary
 
 # A full block and a partial one: the block merge and the short last block are exercised.
 N = 65_536 + 4_321
@@ -63,13 +64,13 @@ def test_quantiles_within_stated_bound(pair):
             streamed[v].sel(quantile=[0.0, 1.0]).values, exact[v].sel(quantile=[0.0, 1.0]).values
         )
     # The bound is useful: well under a million euro for the headline total (span ~ 10^4).
-    headline = streamed["shortfall_2026_2035_quantile_error_bound"].sel(quantile=[0.05, 0.5, 0.95])
+    headline = streamed["shortfall_all_periods_quantile_error_bound"].sel(quantile=[0.05, 0.5, 0.95])
     assert float(headline.max()) < 1.0
 
 
 def test_mcse_close_to_summarize(pair):
     streamed, exact = pair
-    for v in ("shortfall", "shortfall_2026_2035", "need"):
+    for v in ("shortfall", "shortfall_all_periods", "need"):
         bound = float(streamed[v + "_quantile_error_bound"].sel(quantile=[0.05, 0.5, 0.95]).max())
         diff = np.abs(streamed[v + "_mcse"] - exact[v + "_mcse"]).sel(quantile=[0.05, 0.5, 0.95])
         assert float(diff.max()) <= 2 * bound, v
@@ -100,7 +101,7 @@ def test_histogram_quantiles_on_known_data():
 
 
 def test_workers_do_not_change_numbers(default_assumptions):
-    kw = dict(draws=2 * 65_536 + 10, rng=4, variables=["shortfall_2026_2035", "input_value"])
+    kw = dict(draws=2 * 65_536 + 10, rng=4, variables=["shortfall_all_periods", "input_value"])
     one = simulate_summary(default_assumptions, workers=1, **kw)
     two = simulate_summary(default_assumptions, workers=2, **kw)
     for v in one.data_vars:
@@ -109,12 +110,12 @@ def test_workers_do_not_change_numbers(default_assumptions):
 
 def test_sobol_streams_the_same_draws(default_assumptions):
     n = 65_536 + 1_000
-    streamed = simulate_summary(default_assumptions, n, rng=9, method="sobol", variables=["shortfall_2026_2035"])
+    streamed = simulate_summary(default_assumptions, n, rng=9, method="sobol", variables=["shortfall_all_periods"])
     ds = nplv_sim.simulate(default_assumptions, n, rng=9, method="sobol")
-    np.testing.assert_allclose(streamed["shortfall_2026_2035_mean"], ds["shortfall_2026_2035"].mean("draw"), rtol=1e-10)
-    exact = ds["shortfall_2026_2035"].quantile([0.05, 0.5, 0.95], dim="draw")
-    err = np.abs(streamed["shortfall_2026_2035"].sel(quantile=[0.05, 0.5, 0.95]) - exact)
-    assert bool((err <= streamed["shortfall_2026_2035_quantile_error_bound"].sel(quantile=[0.05, 0.5, 0.95])).all())
+    np.testing.assert_allclose(streamed["shortfall_all_periods_mean"], ds["shortfall_all_periods"].mean("draw"), rtol=1e-10)
+    exact = ds["shortfall_all_periods"].quantile([0.05, 0.5, 0.95], dim="draw")
+    err = np.abs(streamed["shortfall_all_periods"].sel(quantile=[0.05, 0.5, 0.95]) - exact)
+    assert bool((err <= streamed["shortfall_all_periods_quantile_error_bound"].sel(quantile=[0.05, 0.5, 0.95])).all())
 
 
 def test_memory_does_not_grow_with_draws(default_assumptions):
@@ -122,12 +123,12 @@ def test_memory_does_not_grow_with_draws(default_assumptions):
 
     def peak(draws: int) -> int:
         tracemalloc.start()
-        simulate_summary(default_assumptions, draws, rng=1, variables=["shortfall_2026_2035"])
+        simulate_summary(default_assumptions, draws, rng=1, variables=["shortfall_all_periods"])
         _, top = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         return top
 
-    simulate_summary(default_assumptions, 10, rng=1, variables=["shortfall_2026_2035"])  # warm caches
+    simulate_summary(default_assumptions, 10, rng=1, variables=["shortfall_all_periods"])  # warm caches
     one, three = peak(65_536), peak(3 * 65_536)
     assert three < 1.3 * one, (one, three)
 
@@ -151,12 +152,12 @@ def test_write_draws_in_files_equals_simulate(default_assumptions, tmp_path):
     import xarray as xr
 
     from nplv_sim.errors import OutputExistsError
-    from nplv_sim.streaming import write_draws
+    from nplv_sim.draw_files import write_draws
 
     n = 65_536 + 2_000
     paths = write_draws(default_assumptions, n, tmp_path, rng=6, blocks_per_file=1)
     assert [p.name for p in paths] == ["draws-00000.nc", "draws-00001.nc"]
-    parts = [xr.open_dataset(p, engine="scipy") for p in paths]
+    parts = [xr.open_dataset(p) for p in paths]
     assert [p.attrs["draw_start"] for p in parts] == [0, 65_536]
     assert all(p.attrs["n_draws_total"] == n for p in parts)
     whole = nplv_sim.simulate(default_assumptions, n, rng=6)
@@ -171,15 +172,15 @@ def test_write_draws_in_files_equals_simulate(default_assumptions, tmp_path):
         write_draws(default_assumptions, n, tmp_path, rng=6, blocks_per_file=1)
 
 
-def test_numpy_derivation_equals_results_code_path(default_assumptions):
-    """The fast per-block arithmetic equals the Dataset code of simulate() (its fallback)."""
-    from dataclasses import replace
+def test_streamed_block_values_equal_simulate(default_assumptions):
+    """The values the streamed statistics see are simulate()'s draws of the same block."""
+    from nplv_sim.core.engine import BLOCK_SIZE, Block
+    from nplv_sim.results import plan_run
+    from nplv_sim.streaming import block_values
 
-    from nplv_sim.streaming import make_plan
-
-    plan = make_plan(default_assumptions, rng=12, detail=True)
-    fast = plan.block_values(1, 3_000)
-    slow = replace(plan, generic=True).block_values(1, 3_000)
-    for name, a, b in zip(plan.names, fast, slow, strict=True):
-        np.testing.assert_array_equal(a, b, err_msg=name)
-    assert {"component_need", "shortfall_by_year", "input_value"} <= set(plan.names)
+    plan = plan_run(default_assumptions, rng=12, detail=True)
+    values = block_values(plan, Block(1, BLOCK_SIZE, 3_000))
+    whole = nplv_sim.simulate(default_assumptions, BLOCK_SIZE + 3_000, rng=12, detail=True)
+    for var, got in zip(plan.variables, values, strict=True):
+        want = whole[var.name].isel(draw=slice(BLOCK_SIZE, None)).transpose("draw", *var.dims).values
+        np.testing.assert_array_equal(got, want.reshape(3_000, -1), err_msg=var.name)

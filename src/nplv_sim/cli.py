@@ -20,9 +20,10 @@ from .assumptions import load_assumptions
 from .baseline import reconcile, reconciliation_csv, reconciliation_table
 from .errors import NplvError
 from .output import check_targets, prepare_dir, write_netcdf, write_text
-from .results import check_memory, simulate
+from .results import estimate_bytes, plan_run, simulate
 from .summary import DEFAULT_QUANTILES, summarize
 from .tables import summary_csv, summary_text
+from .validation import check_memory
 
 __all__ = ["main"]
 
@@ -182,7 +183,7 @@ def _cmd_run_summary_only(args: argparse.Namespace, a) -> int:
         from .precision import simulate_to_precision
 
         target_abs, target_rel = _parse_precision(args.precision)
-        summary = simulate_to_precision(a, target_abs=target_abs, target_rel=target_rel, max_draws=args.draws, rng=args.seed, method=args.method, workers=args.workers, variables=("shortfall", "shortfall_all_pillars", "shortfall_2026_2035"))
+        summary = simulate_to_precision(a, target_abs=target_abs, target_rel=target_rel, max_draws=args.draws, rng=args.seed, method=args.method, workers=args.workers, variables=("shortfall", "shortfall_all_pillars", "shortfall_all_periods"))
         note = (f"precision target {args.precision}: {'met' if summary.attrs.get('precision_met') else 'NOT met'} after "
                 f"{summary.attrs.get('n_draws'):,} draws; largest s.e. {summary.attrs.get('precision_achieved_se'):.3g}")
     else:
@@ -206,7 +207,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if args.engine == "dask":
             raise NplvError("--stream and --precision run locally; drop --engine dask")
         return _cmd_run_summary_only(args, a)
-    check_memory(a, args.draws, args.detail)
+    check_memory(estimate_bytes(plan_run(a, args.seed, args.method, detail=args.detail), args.draws), args.draws)
     out = prepare_dir(args.out or default_out("run"))
     targets = [out / "results.nc", out / "summary.csv"]
     check_targets(targets, args.force)

@@ -16,62 +16,57 @@ client, so its memory bounds the run as for ``simulate``; for more draws than fi
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
-from .compile import compile_assumptions
-from .core.engine import BLOCK_SIZE, SamplingPlan, block_bounds, run_block
+from . import outputs, validation
+from .core.engine import BLOCK_SIZE, Block, KeepSink, SamplingPlan, blocks, evaluate_block, execute
 from .core.model import ModelArrays
 from .core.seeding import RootSeed
-from .errors import NplvError
+from .results import estimate_bytes, plan_run, to_dataset
 from .schema import Assumptions
-from .streaming import SIMULATE_KEEP, dataset_from_blocks
 
-__all__ = ["KEEP", "run_blocks", "simulate_dask"]
-
-# Outputs simulate() keeps (plus need and funding per component with detail=True).
-KEEP = SIMULATE_KEEP
-DETAIL_KEEP = ("need", "funding")
+__all__ = ["DaskSink", "evaluate_remote", "simulate_dask"]
 
 
-def run_blocks(
-    model: ModelArrays,
-    plan: SamplingPlan,
-    method: str,
-    root: RootSeed,
-    blocks: Sequence[tuple[int, int]],
-    detail: bool,
-) -> list[tuple[np.ndarray, dict[str, np.ndarray]]]:
-    """Evaluate consecutive blocks on a worker: :func:`run_block` output per block.
+def evaluate_remote(
+    model: ModelArrays, plan: SamplingPlan, method: str, root: RootSeed, block: Block, detail: bool,
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """On a dask worker: inputs (K, n) and the kept engine outputs of one block, draws last."""
+    x, out = evaluate_block(model, plan, method, root, block, detail)
+    return x, {k: out[k] for k in outputs.engine_outputs(detail)}
 
-    Parameters
-    ----------
-    model, plan : ModelArrays, SamplingPlan
-        From :func:`nplv_sim.compile.compile_assumptions`.
-    method : str
-        Sampling method.
-    root : tuple
-        Root seed.
-    blocks : sequence of (block, n)
-        Block indices and their sizes, in draw order.
-    detail : bool
-        Also return per-component need and funding.
 
-    Returns
-    -------
-    list
-        Per block: inputs (n, K) and the outputs ``simulate`` keeps, draws leading,
-        as contiguous arrays.
-    """
-    keep = list(KEEP) + (list(DETAIL_KEEP) if detail else [])
-    result = []
-    for b, n in blocks:
-        x, out = run_block(model, plan, method, root, b, n, detail)
-        result.append((np.ascontiguousarray(x), {k: np.ascontiguousarray(out[k]) for k in keep}))
-    return result
+class DaskSink(KeepSink):
+    """Keep every draw, with the blocks evaluated on a dask cluster (map) and copied into
+    the kept arrays in block order (reduce). :func:`~nplv_sim.core.engine.execute` calls
+    :meth:`process` from a few local threads, each waiting on one remote block."""
+
+    def __init__(self, client: Any, model_future: Any, plan_future: Any, *args: Any) -> None:
+        super().__init__(*args)
+        self.client, self.model_future, self.plan_future = client, model_future, plan_future
+
+    def process(self, block: Block) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Evaluate ``block`` remotely and wait for its arrays."""
+        fut = self.client.submit(
+            evaluate_remote, self.model_future, self.plan_future, self.method, self.root, block, self.detail, pure=False
+        )
+        try:
+            return fut.result()
+        finally:
+            fut.release()
+
+    def merge(self, block: Block, result: tuple[np.ndarray, dict[str, np.ndarray]]) -> bool:
+        """Copy one block's arrays into place."""
+        s = self.slot(block)
+        x, out = result
+        self.inputs[:, s] = x
+        for k, v in out.items():
+            self.outputs[k][..., s] = v
+        return False
 
 
 def _client(client: Any) -> tuple[Any, list[Any]]:
@@ -124,9 +119,9 @@ def simulate_dask(
     deterministic, detail : bool
         As for :func:`nplv_sim.simulate`.
     blocks_per_task : int
-        Blocks of 65,536 draws per dask task (more: fewer, larger tasks).
+        Blocks of 65,536 draws one local thread hands over in a row.
     progress : callable, optional
-        ``progress(done, total)`` as tasks finish.
+        ``progress(done, total)`` as blocks arrive.
 
     Returns
     -------
@@ -135,38 +130,24 @@ def simulate_dask(
         (``xarray.testing.assert_identical`` passes once ``history`` and ``created`` are
         set aside).
     """
-    from distributed import as_completed
-
-    from .results import prepare_run
-
-    if isinstance(blocks_per_task, bool) or not isinstance(blocks_per_task, int) or blocks_per_task < 1:
-        raise NplvError(f"blocks_per_task must be a positive whole number, got {blocks_per_task!r}")
-    draws, root = prepare_run(assumptions, draws, rng, method, deterministic, detail)
-    cm = compile_assumptions(assumptions, deterministic=deterministic)
-    bounds = block_bounds(draws)
-    groups = [list(range(i, min(i + blocks_per_task, len(bounds)))) for i in range(0, len(bounds), blocks_per_task)]
-
+    per_task = validation.check_positive_int("blocks_per_task", blocks_per_task)
+    draws = 1 if deterministic else validation.check_draws(draws)
+    plan = plan_run(assumptions, rng, method, deterministic, detail)
+    validation.check_memory(estimate_bytes(plan, draws), draws)
     dask_client, owned = _client(client)
     try:
-        model_f, plan_f = dask_client.scatter([cm.arrays, cm.plan], broadcast=True)
-        futures = {}
-        for i, g in enumerate(groups):
-            blocks = [(b, bounds[b][1] - bounds[b][0]) for b in g]
-            futures[dask_client.submit(run_blocks, model_f, plan_f, method, root, blocks, detail, pure=False)] = i
-        results: list = [None] * len(groups)
-        done = 0
-        for fut in as_completed(list(futures)):
-            i = futures[fut]
-            results[i] = fut.result()
-            done += sum(x.shape[0] for x, _ in results[i])
-            fut.release()
-            if progress:
-                progress(done, draws)
+        model_f, plan_f = dask_client.scatter([plan.cm.arrays, plan.cm.plan], broadcast=True)
+        sink = DaskSink(
+            dask_client, model_f, plan_f, plan.cm.arrays, plan.cm.plan, plan.method, plan.root, draws,
+            outputs.engine_outputs(detail), detail,
+        )
+        # Local threads only wait on remote blocks: two per worker keep the cluster busy.
+        in_flight = 2 * max(1, len(dask_client.scheduler_info().get("workers", {})) or 1)
+        execute(blocks(draws), sink, in_flight, per_task, None if progress is None else lambda d: progress(d, draws))
     finally:
         for obj in owned:
             obj.close()
-    blocks_out = [blk for group in results for blk in group]
-    del results
-    ds = dataset_from_blocks(assumptions, cm, blocks_out, root, method, deterministic, detail)
-    ds.attrs["history"] += f" on dask ({len(groups)} tasks of up to {blocks_per_task * BLOCK_SIZE:,} draws)"
+    ds = to_dataset(plan, sink.inputs, sink.outputs, call="simulate_dask")
+    n_blocks = -(-draws // BLOCK_SIZE)
+    ds.attrs["history"] += f" on dask ({n_blocks} blocks of up to {BLOCK_SIZE:,} draws)"
     return ds

@@ -38,7 +38,7 @@ VARIABLES: dict[str, tuple[str, str, str]] = {
         "Resterende jaarlijkse opgave",
         "shortfall_all_pillars divided by the number of years in the period.",
     ),
-    "shortfall_2026_2035": (
+    "shortfall_all_periods": (
         "Remaining need 2026-2035, both pillars",
         "Totale restopgave 2026 t/m 2035",
         "Sum of shortfall_all_pillars over the periods.",

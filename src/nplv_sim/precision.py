@@ -8,19 +8,18 @@ summarised as they come (:mod:`nplv_sim.streaming`).
 
 How the standard error is estimated depends on the sampling method:
 
-* ``random`` and ``lhs``: from order statistics, as :func:`nplv_sim.summarize` does:
-  half the distance between the quantiles at ``q -/+ sqrt(q (1 - q) / n)``, read from the
-  streamed histograms with their error bound added (never below the exact value for the
-  same draws). Right in the limit for independent draws; conservative for Latin
-  hypercube.
-* ``sobol``: from randomised replicates. Every block is a Sobol sequence with its own
-  independent scramble, seeded by ``SeedSequence(entropy, spawn_key=(*root, SOBOL_STREAM,
-  block))`` (a seed spawned from the root), so the blocks are independent randomised-QMC
-  replicates. The standard error of the pooled quantile is the standard deviation of the
-  per-block quantiles divided by sqrt(number of blocks); at least ``min_blocks`` (default
-  8) replicates are drawn before the rule is applied. Using the blocks themselves as the
-  replicates (rather than separate roots) keeps the pooled draws identical to
-  ``simulate(..., method="sobol")`` with the same seed.
+* ``random``: from order statistics, as :func:`nplv_sim.summarize` does
+  (:mod:`nplv_sim.core.quantiles`), read from the streamed histograms with their error
+  bound added (never below the exact value for the same draws).
+* ``lhs`` and ``sobol``: from replicates. Every block is its own Latin hypercube, or a
+  Sobol sequence with its own independent scramble, drawn from seeds spawned from the
+  root, so the blocks are independent replicates of the design. The standard error of
+  the pooled quantile is the standard deviation of the per-block quantiles divided by
+  sqrt(number of blocks); at least ``min_blocks`` (default 8) replicates are drawn before
+  the rule is applied. Order statistics would ignore the variance reduction of the
+  design and overstate the error. Using the blocks themselves as the replicates (rather
+  than separate roots) keeps the pooled draws identical to ``simulate`` with the same
+  seed.
 """
 
 from __future__ import annotations
@@ -33,38 +32,36 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from .core.engine import BLOCK_SIZE, block_bounds
-from .errors import NplvError
+from . import validation
+from .core.engine import BLOCK_SIZE, Block, blocks, execute
+from .core.quantiles import bracket_probs, mcse_from_bracket, sample_quantiles
+from .core.streamstats import CellStats, Edges, histogram_quantiles, parts_stats
+from .results import RunPlan, plan_run
 from .schema import Assumptions
-from .streaming import (
-    CellStats,
-    Edges,
-    StreamPlan,
-    auto_bins,
-    histogram_quantiles,
-    iter_block_values,
-    make_plan,
-    parts_stats,
-    to_summary,
-)
+from .streaming import StatsSink, auto_bins, block_values, to_summary
 
 __all__ = ["PrecisionWarning", "simulate_to_precision"]
 
-# Replicates (blocks) drawn before the Sobol replicate error is trusted.
-SOBOL_MIN_BLOCKS = 8
+# Replicates (blocks) drawn before a replicate-based error is trusted.
+MIN_REPLICATES = 8
+# Methods whose blocks are independent replicates of a design (error from replicates).
+REPLICATE_METHODS = ("lhs", "sobol")
 
 
 class PrecisionWarning(UserWarning):
     """``max_draws`` was reached before the target precision."""
 
 
-def _selected_cells(plan: StreamPlan, select: Mapping[str, Any] | None) -> np.ndarray:
+def _selected_cells(plan: RunPlan, select: Mapping[str, Any] | None) -> np.ndarray:
     """Positions (in the plan's cell order) of the cells the target applies to."""
     positions = []
     start = 0
-    for name, size in zip(plan.names, plan.sizes, strict=True):
-        proto = plan.template[name].isel(draw=0, drop=True)
-        index = proto.copy(data=np.arange(start, start + size).reshape(proto.shape))
+    for var in plan.variables:
+        size = var.cells(plan.layout)
+        coords = plan.coords(var)
+        index = xr.DataArray(
+            np.arange(start, start + size).reshape([len(coords[d]) for d in var.dims]), dims=var.dims, coords=coords
+        )
         if select:
             sel = {d: v for d, v in select.items() if d in index.dims}
             for d, v in sel.items():
@@ -72,13 +69,15 @@ def _selected_cells(plan: StreamPlan, select: Mapping[str, Any] | None) -> np.nd
                 wanted = [v] if isinstance(v, (str, int, float)) else list(v)
                 unknown = [w for w in wanted if str(w) not in labels]
                 if unknown:
-                    raise NplvError(f"select: {unknown[0]!r} is not a {d} of {name!r}; known: {', '.join(labels)}")
+                    raise validation.InvalidArgument(
+                        f"select: {unknown[0]!r} is not a {d} of {var.name!r}; known: {', '.join(labels)}"
+                    )
             index = index.sel(sel)
         positions.append(np.asarray(index.values).ravel())
         start += size
     cells = np.concatenate(positions) if positions else np.array([], dtype=int)
     if cells.size == 0:
-        raise NplvError("the target applies to no output cell: check variables and select")
+        raise validation.InvalidArgument("the target applies to no output cell: check variables and select")
     return cells
 
 
@@ -89,10 +88,74 @@ def _order_stat_se(stats: CellStats, edges: Edges, q: np.ndarray) -> np.ndarray:
     is never below the exact order-statistic error of the same draws (conservative by at
     most a bin).
     """
-    half = np.sqrt(q * (1.0 - q) / max(stats.count, 1))
-    lo, lo_bound = histogram_quantiles(stats, edges, np.clip(q - half, 0.0, 1.0))
-    hi, hi_bound = histogram_quantiles(stats, edges, np.clip(q + half, 0.0, 1.0))
-    return (hi - lo) / 2.0 + (lo_bound + hi_bound) / 2.0
+    lo_p, hi_p = bracket_probs(q, stats.count)
+    lo, lo_bound = histogram_quantiles(stats, edges, lo_p)
+    hi, hi_bound = histogram_quantiles(stats, edges, hi_p)
+    return mcse_from_bracket(lo, hi, stats.count) + (lo_bound + hi_bound) / 2.0
+
+
+class PrecisionSink(StatsSink):
+    """Streamed statistics plus a stopping rule: stop once every targeted quantile's
+    standard error is within its allowance."""
+
+    def __init__(
+        self, plan: RunPlan, bins: int, q: np.ndarray, cells: np.ndarray, target_abs: float | None,
+        target_rel: float | None, min_blocks: int, progress: Callable[[int, float], None] | None,
+    ) -> None:
+        super().__init__(plan, bins)
+        self.q, self.cells, self.min_blocks, self.progress = q, cells, min_blocks, progress
+        self.target_abs, self.target_rel = target_abs, target_rel
+        self.replicates: list[np.ndarray] = []  # per-block quantiles (k, cells)
+        self.se = np.full((q.size, self.positive.size), np.inf)
+        self.ratio = math.inf
+
+    @property
+    def by_replicates(self) -> bool:
+        """Whether the error comes from block replicates (LHS, Sobol)."""
+        return self.plan.method in REPLICATE_METHODS
+
+    def start(self, pilot: Block) -> None:
+        """As :meth:`StatsSink.start`, keeping the pilot's replicate quantiles."""
+        values = block_values(self.plan, pilot)
+        self.edges = Edges.from_parts(values, self.bins)
+        self.merge(pilot, self._stats(values))
+
+    def _stats(self, values: list[np.ndarray]) -> tuple[CellStats, np.ndarray | None]:
+        reps = None
+        if self.by_replicates:
+            reps = np.concatenate([sample_quantiles(np.ascontiguousarray(v.T), self.q) for v in values], axis=1)
+        return parts_stats(values, self.edges, self.positive), reps
+
+    def process(self, block: Block) -> tuple[CellStats, np.ndarray | None]:
+        """Statistics and (LHS, Sobol) quantiles of one block, in a worker thread."""
+        return self._stats(block_values(self.plan, block))
+
+    def merge(self, block: Block, result: tuple[CellStats, np.ndarray | None]) -> bool:
+        """Merge one block, re-estimate the errors and say whether the target is met."""
+        stats, reps = result
+        super().merge(block, stats)
+        if reps is not None:
+            self.replicates.append(reps)
+        if block.index + 1 < self.min_blocks:
+            return False
+        if self.by_replicates:
+            r = np.stack(self.replicates)
+            self.se = r.std(axis=0, ddof=1) / math.sqrt(r.shape[0])
+        else:
+            self.se = _order_stat_se(self.stats, self.edges, self.q)
+        est, _ = histogram_quantiles(self.stats, self.edges, self.q)
+        allowance = np.zeros_like(est)
+        if self.target_abs is not None:
+            allowance = np.maximum(allowance, self.target_abs)
+        if self.target_rel is not None:
+            allowance = np.maximum(allowance, self.target_rel * np.abs(est))
+        c = self.cells
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.where(allowance[:, c] > 0, self.se[:, c] / allowance[:, c], np.where(self.se[:, c] > 0, np.inf, 0.0))
+        self.ratio = float(np.max(r))
+        if self.progress:
+            self.progress(self.stats.count, self.ratio)
+        return self.ratio <= 1.0
 
 
 def simulate_to_precision(
@@ -103,7 +166,7 @@ def simulate_to_precision(
     max_draws: int = 10_000_000,
     rng: int | np.random.SeedSequence | None = None,
     method: str = "random",
-    variables: Sequence[str] = ("shortfall_2026_2035",),
+    variables: Sequence[str] = ("shortfall_all_periods",),
     select: Mapping[str, Any] | None = None,
     min_blocks: int | None = None,
     workers: int = 1,
@@ -135,7 +198,8 @@ def simulate_to_precision(
         Labels restricting the target to some cells, e.g. ``{"scope": "total",
         "netting": "pillar"}`` (all cells by default).
     min_blocks : int, optional
-        Blocks of 65,536 draws before the rule is first applied (default 1; 8 for Sobol).
+        Blocks of 65,536 draws before the rule is first applied (default 1 for random;
+        8 for LHS and Sobol, whose error comes from block replicates).
     workers : int
         Threads evaluating blocks (up to ``2 * workers`` blocks may be computed past the
         stopping point and discarded); never changes the numbers.
@@ -156,101 +220,51 @@ def simulate_to_precision(
         ``precision_achieved_ratio`` (largest error / allowance) and
         ``precision_error_method``.
     """
-    q = np.asarray([float(v) for v in quantiles], dtype=float)
-    if q.size == 0 or np.any((q <= 0.0) | (q >= 1.0)):
-        raise NplvError(f"quantiles must lie strictly between 0 and 1, got {list(quantiles)}")
+    q = np.asarray(validation.check_probabilities("quantiles", quantiles, open_interval=True))
+    target_abs = validation.check_target("target_abs", target_abs)
+    target_rel = validation.check_target("target_rel", target_rel)
     if target_abs is None and target_rel is None:
-        raise NplvError("give target_abs and/or target_rel")
-    for name, val in (("target_abs", target_abs), ("target_rel", target_rel)):
-        if val is not None and (not isinstance(val, (int, float)) or isinstance(val, bool) or not val > 0):
-            raise NplvError(f"{name} must be a positive number, got {val!r}")
-    if isinstance(max_draws, bool) or not isinstance(max_draws, (int, np.integer)) or max_draws < 1:
-        raise NplvError(f"max_draws must be a whole number >= 1, got {max_draws!r}")
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise NplvError(f"workers must be a positive whole number, got {workers!r}")
-    if isinstance(variables, str):
-        variables = (variables,)
+        raise validation.InvalidArgument("give target_abs and/or target_rel")
+    max_draws = validation.check_draws(max_draws)
+    workers = validation.check_positive_int("workers", workers)
+    replicates = method in REPLICATE_METHODS
     if min_blocks is None:
-        min_blocks = SOBOL_MIN_BLOCKS if method == "sobol" else 1
-    if method == "sobol" and min_blocks < 2:
-        raise NplvError("min_blocks must be at least 2 for Sobol (replicates are needed to estimate the error)")
-
-    if bins is None:
-        bins = auto_bins(int(max_draws))
-    plan = make_plan(assumptions, rng, method, False, list(variables))
+        min_blocks = MIN_REPLICATES if replicates else 1
+    min_blocks = validation.check_positive_int("min_blocks", min_blocks, 2 if replicates else 1)
+    bins = auto_bins(max_draws) if bins is None else validation.check_positive_int("bins", bins, 2)
+    plan = plan_run(assumptions, rng, method, variables=list(variables))
     cells = _selected_cells(plan, select)
-    bounds = block_bounds(int(max_draws))
-    if method == "sobol" and len(bounds) < min_blocks:
-        raise NplvError(
-            f"max_draws = {max_draws:,} allows {len(bounds)} block(s); "
-            f"Sobol needs at least {min_blocks} (of {BLOCK_SIZE:,} draws)"
+    n_blocks = -(-max_draws // BLOCK_SIZE)
+    if replicates and n_blocks < min_blocks:
+        raise validation.InvalidArgument(
+            f"max_draws = {max_draws:,} allows {n_blocks} block(s); "
+            f"{method} needs at least {min_blocks} (of {BLOCK_SIZE:,} draws) to estimate its error from replicates"
         )
-
-    positive = plan.positive_mask()
-    stats: CellStats | None = None
-    edges: Edges | None = None
-    replicate_q: list[np.ndarray] = []  # per-block quantiles (k, cells), Sobol only
-    se = np.full((q.size, plan.n_cells), np.inf)
-    ratio = math.inf
-    blocks = ((b, stop - start) for b, (start, stop) in enumerate(bounds))
-    gen = iter_block_values(plan, blocks, workers)
-    try:
-        for b, parts in gen:
-            if edges is None:
-                edges = Edges.from_parts(parts, bins)
-            part = parts_stats(parts, edges, positive)
-            if stats is None:
-                stats = part
-            else:
-                stats.merge(part)
-            if method == "sobol":
-                replicate_q.append(np.concatenate([np.quantile(v, q, axis=0) for v in parts], axis=1))
-            if b + 1 < min_blocks:
-                continue
-            if method == "sobol":
-                reps = np.stack(replicate_q)
-                se = reps.std(axis=0, ddof=1) / math.sqrt(reps.shape[0])
-            else:
-                se = _order_stat_se(stats, edges, q)
-            est, _ = histogram_quantiles(stats, edges, q)
-            allowance = np.zeros_like(est)
-            if target_abs is not None:
-                allowance = np.maximum(allowance, target_abs)
-            if target_rel is not None:
-                allowance = np.maximum(allowance, target_rel * np.abs(est))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                r = np.where(
-                    allowance[:, cells] > 0, se[:, cells] / allowance[:, cells], np.where(se[:, cells] > 0, np.inf, 0.0)
-                )
-            ratio = float(np.max(r))
-            if progress:
-                progress(stats.count, ratio)
-            if ratio <= 1.0:
-                break
-    finally:
-        gen.close()
-    assert stats is not None and edges is not None
-    met = ratio <= 1.0
+    sink = PrecisionSink(plan, bins, q, cells, target_abs, target_rel, min_blocks, progress)
+    todo = blocks(max_draws)
+    sink.start(next(todo))
+    if sink.ratio > 1.0:
+        execute(todo, sink, workers)
+    met = sink.ratio <= 1.0
     if not met:
         warnings.warn(
             f"target precision not reached within max_draws = {max_draws:,}: the largest standard error is "
-            f"{ratio:.2f} times its allowance after {stats.count:,} draws",
+            f"{sink.ratio:.2f} times its allowance after {sink.stats.count:,} draws",
             PrecisionWarning,
             stacklevel=2,
         )
     how = (
-        f"randomised QMC replicates: sd of per-block quantiles / sqrt({len(replicate_q)}) "
-        "(independently scrambled blocks)"
-        if method == "sobol"
-        else "order statistics (as summarize); conservative for lhs"
+        f"replicates: sd of per-block quantiles / sqrt({len(sink.replicates)}) (independent {method} blocks)"
+        if replicates
+        else "order statistics (as summarize)"
     )
-    out = to_summary(plan, stats, edges, q, mcse=se, call="simulate_to_precision")
+    out = to_summary(plan, sink.stats, sink.edges, q, mcse=sink.se, call="simulate_to_precision")
     out.attrs.update(
         precision_target_abs=float(target_abs) if target_abs is not None else "none",
         precision_target_rel=float(target_rel) if target_rel is not None else "none",
         precision_met=int(met),
-        precision_achieved_se=float(np.max(se[:, cells])),
-        precision_achieved_ratio=ratio,
+        precision_achieved_se=float(np.max(sink.se[:, cells])),
+        precision_achieved_ratio=sink.ratio,
         precision_error_method=how,
         precision_max_draws=int(max_draws),
     )

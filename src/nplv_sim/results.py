@@ -4,95 +4,198 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
 
-from . import __version__
-from .compile import compile_assumptions
+from . import __version__, outputs, validation
+from .compile import CompiledModel, compile_assumptions
 from .core.correlation import spearman
-from .core.engine import BLOCK_SIZE, run
-from .core.sampling import METHODS
-from .core.seeding import resolve_seed
-from .errors import NplvError
-from .labels import COORD_LABELS, UNITS, VARIABLES
+from .core.engine import BLOCK_SIZE, Block, KeepSink, blocks, evaluate_block, execute
+from .core.seeding import RootSeed
+from .labels import COORD_LABELS
 from .schema import Assumptions
 
-__all__ = ["check_memory", "estimate_bytes", "prepare_run", "simulate"]
+__all__ = ["RunPlan", "estimate_bytes", "plan_run", "regenerate", "simulate", "to_dataset"]
 
-SCOPES = ("total", "rijk")
-NETTINGS = ("pillar", "component")
-# Share of physical memory a run may plan to use.
-MEMORY_SHARE = 0.6
 # Achieved rank correlations are computed on at most this many draws (SE <= 0.007).
 ACHIEVED_SAMPLE = 20_000
+# Peak memory of a kept run relative to its Dataset: the engine's per-thread work
+# arrays and the summary's partition buffers (measured: docs/performance.md).
+PEAK_OVER_DATASET = 1.3
 
 
-def _physical_memory() -> int:
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
-        return 8 * 2**30
+@dataclass(frozen=True)
+class RunPlan:
+    """Everything a run needs besides the draw count: one compiled model, its seed, its
+    sampling method and the output variables it produces (from :mod:`nplv_sim.outputs`).
+
+    Every run mode (keep every draw, streamed summaries, precision, dask) starts from
+    one ``RunPlan``, so they draw the same numbers and label them the same way.
+    """
+
+    assumptions: Assumptions
+    cm: CompiledModel
+    root: RootSeed
+    method: str
+    deterministic: bool
+    detail: bool
+    layout: outputs.Layout
+    variables: tuple[outputs.OutputVariable, ...]
+
+    def evaluate(self, block: Block, into=None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Inputs (K, n) and engine outputs (..., n) of one block, draws last."""
+        return evaluate_block(self.cm.arrays, self.cm.plan, self.method, self.root, block, self.detail, into)
+
+    def derive(self, x: np.ndarray, engine: dict[str, np.ndarray], wanted=None) -> dict[str, np.ndarray]:
+        """The plan's variables (or ``wanted``) from engine arrays, draws last."""
+        return outputs.derive({**engine, "inputs": x}, self.layout, self.variables if wanted is None else wanted)
+
+    def coords(self, var: outputs.OutputVariable) -> dict[str, list]:
+        """Coordinates of ``var``'s dimensions (after ``draw``)."""
+        return {d: list(self.layout.coords[d]) for d in var.dims}
+
+    def attrs(self, draws: int, call: str) -> dict[str, object]:
+        """Provenance attributes of a run of ``draws`` draws made by ``call``."""
+        a = self.assumptions
+        now = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
+        entropy, spawn_key = self.root
+        method = "deterministic" if self.deterministic else self.method
+        return {
+            "title": "nplv-sim: Monte Carlo uncertainty of the NPLV remaining need (restopgave)",
+            "institution": "nplv-sim",
+            "source": f"nplv-sim {__version__}",
+            "references": a.facts.report,
+            "Conventions": "CF-1.10",
+            "history": f"{now}: nplv-sim {__version__} {call}(draws={draws}, method={method!r})",
+            "comment": "Amounts in million EUR. shortfall excludes add-ons (Rebel's headline basis); "
+            "*_incl_addons include them.",
+            "nplv_sim_version": __version__,
+            "assumptions_file": a.path,
+            "assumptions_sha256": a.sha256,
+            "assumptions_title": a.title,
+            "facts_file": a.facts.path,
+            "facts_sha256": a.facts.sha256,
+            "scenario": a.scenario,
+            "seed_entropy": str(entropy),
+            "seed_spawn_key": ",".join(map(str, spawn_key)),
+            "n_draws": draws,
+            "sampling_method": method,
+            "block_size": BLOCK_SIZE,
+            "deterministic": int(self.deterministic),
+            "detail": int(self.detail),
+            "horizon": self.layout.horizon,
+            "correlation": "Gaussian copula on declared rank correlations"
+            if self.cm.declared is not None
+            else "independent inputs",
+            "created": now,
+        }
 
 
-def estimate_bytes(a: Assumptions, draws: int, detail: bool = False) -> int:
-    """Rough peak memory of a run in bytes (kept arrays plus the NetCDF/summary copies)."""
-    n_c, n_p, n_q = len(a.components), len(a.facts.periods), len(a.facts.pillars)
-    per_draw = len(a.inputs) + 2 * n_q * n_p * 2 * 2 + 4 * n_q * n_p * 2 + 3 * n_p * 2 * 2
-    if detail:
-        per_draw += 3 * n_c * n_p * 2
-    return int(draws * per_draw * 8 * 2.5)
-
-
-def check_method(method: str) -> None:
-    """Refuse an unknown sampling method."""
-    if method not in METHODS:
-        raise NplvError(f"unknown sampling method {method!r}; choose from {', '.join(METHODS)}")
-
-
-def root_seed(rng: int | np.random.SeedSequence | None) -> tuple[int, tuple[int, ...]]:
-    """The root seed of a run, or a one-line error for a seed that is not one."""
-    try:
-        return resolve_seed(rng)
-    except (TypeError, ValueError) as exc:
-        raise NplvError(str(exc)) from None
-
-
-def prepare_run(
+def plan_run(
     assumptions: Assumptions,
-    draws: int,
-    rng: int | np.random.SeedSequence | None,
-    method: str,
-    deterministic: bool,
-    detail: bool,
-) -> tuple[int, tuple[int, tuple[int, ...]]]:
-    """Check a run's arguments before any work: the draw count (and its memory), the
-    method and the seed. Returns the draw count to use and the root seed."""
-    if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)):
-        raise NplvError(f"draws must be a whole number, got {type(draws).__name__} {draws!r}")
-    check_method(method)
-    draws = 1 if deterministic else int(draws)
-    if draws < 1:
-        raise NplvError(f"draws must be at least 1, got {draws}")
-    check_memory(assumptions, draws, detail)
-    return draws, root_seed(rng)
+    rng: int | np.random.SeedSequence | None = None,
+    method: str = "random",
+    deterministic: bool = False,
+    detail: bool = False,
+    variables: Sequence[str] | None = None,
+) -> RunPlan:
+    """Check the arguments, compile the model once and fix the output variables.
+
+    Parameters
+    ----------
+    assumptions : Assumptions
+        From :func:`nplv_sim.load_assumptions`.
+    rng : int, SeedSequence or None
+        Root seed (SPEC 7); None draws fresh entropy (recorded in the attrs).
+    method : {"random", "lhs", "sobol"}
+        Sampling method.
+    deterministic : bool
+        Every input at its baseline value.
+    detail : bool
+        Also the per-component variables.
+    variables : sequence of str, optional
+        Only these output variables (default: all of the run).
+
+    Returns
+    -------
+    RunPlan
+    """
+    method = validation.check_method(method)
+    root = validation.root_seed(rng)
+    wanted = outputs.selected(detail)
+    if variables is not None:
+        if isinstance(variables, str):
+            variables = [variables]
+        known = [v.name for v in wanted]
+        unknown = [v for v in variables if v not in known]
+        if not variables or unknown:
+            raise validation.InvalidArgument(
+                f"unknown output variable {unknown[0]!r}; known: {', '.join(known)}" if unknown
+                else "variables is empty: name at least one output variable"
+            )
+        wanted = outputs.selected(detail, variables)
+    cm = compile_assumptions(assumptions, deterministic=deterministic)
+    layout = outputs.layout_of(assumptions, cm.components, cm.inputs)
+    return RunPlan(assumptions, cm, root, method, deterministic, detail, layout, wanted)
 
 
-def check_memory(a: Assumptions, draws: int, detail: bool = False) -> None:
-    """Refuse, before allocating anything, a run that would not fit in memory."""
-    need_bytes = estimate_bytes(a, draws, detail)
-    limit = int(_physical_memory() * MEMORY_SHARE)
-    if need_bytes > limit:
-        raise NplvError(
-            f"{draws:,} draws would need about {need_bytes / 2**30:.1f} GiB, more than the "
-            f"{limit / 2**30:.1f} GiB this machine allows a run; use fewer draws"
+def estimate_bytes(plan: RunPlan, draws: int) -> int:
+    """Peak memory of a run that keeps every draw, in bytes (the Dataset and the engine's
+    working copies, :data:`PEAK_OVER_DATASET`)."""
+    return int(draws * outputs.bytes_per_draw(plan.layout, plan.variables) * PEAK_OVER_DATASET)
+
+
+def label_coords(plan: RunPlan, dims) -> dict[str, tuple]:
+    """Non-index coordinates that label the inputs, periods and pillars present in ``dims``."""
+    a = plan.assumptions
+    periods = a.facts.periods
+    labels = {
+        "input_unit": ("input", [i.unit for i in a.inputs]),
+        "input_group": ("input", [i.group for i in a.inputs]),
+        "input_label_nl": ("input", [i.label_nl for i in a.inputs]),
+        "input_label_en": ("input", [i.label_en for i in a.inputs]),
+        "input_random": ("input", np.array([int(r) for r in plan.cm.plan.random], dtype=np.int8)),
+        "period_first_year": ("period", [p.first_year for p in periods]),
+        "period_last_year": ("period", [p.last_year for p in periods]),
+        "period_years": ("period", [p.years for p in periods]),
+        "pillar_label_nl": ("pillar", [p.label_nl for p in a.facts.pillars]),
+    }
+    return {k: v for k, v in labels.items() if v[0] in dims}
+
+
+def to_dataset(
+    plan: RunPlan, x: np.ndarray, engine: dict[str, np.ndarray], call: str = "simulate", correlations: bool = True
+) -> xr.Dataset:
+    """The labelled Dataset of a run from its inputs (K, n) and engine arrays (..., n).
+
+    Arrays are draws last (the engine's layout); the Dataset shows them draws first
+    through zero-copy views, so users index ``draw`` first as usual.
+    """
+    draws = x.shape[-1]
+    values = plan.derive(x, engine)
+    lay = plan.layout
+    ds = xr.Dataset(coords={"draw": np.arange(draws)})
+    for var in plan.variables:
+        ds[var.name] = xr.DataArray(
+            np.moveaxis(values[var.name], -1, 0), dims=("draw", *var.dims), coords=plan.coords(var),
+            attrs=var.attrs(lay),
         )
+    ds = ds.assign_coords(label_coords(plan, ds.dims))
+    if correlations and plan.cm.declared is not None and "input" in ds.dims:
+        ds = _add_correlations(ds, plan.cm, x)
+    describe_coords(ds)
+    ds.attrs = plan.attrs(draws, call)
+    return ds
 
 
-def _attrs(name: str, lang_units: str = UNITS) -> dict[str, str]:
-    en, nl, desc = VARIABLES[name]
-    return {"long_name": nl, "long_name_en": en, "long_name_nl": nl, "description": desc, "units": lang_units}
+def describe_coords(ds: xr.Dataset) -> None:
+    """Dutch and English long names on the dimension coordinates of ``ds`` (in place)."""
+    for name, (en, nl) in COORD_LABELS.items():
+        if name in ds.coords:
+            ds[name].attrs.update(long_name=nl, long_name_en=en, long_name_nl=nl)
 
 
 def simulate(
@@ -133,182 +236,92 @@ def simulate(
     -------
     xarray.Dataset
         ``shortfall`` (draw, pillar, period, scope, netting) [million EUR] and the other
-        variables of :data:`nplv_sim.labels.VARIABLES`, with provenance in ``attrs``.
+        variables of :data:`nplv_sim.outputs.REGISTRY`, with provenance in ``attrs``.
+
+    Raises
+    ------
+    InvalidArgument
+        A bad argument (also a ``ValueError``).
     """
-    if workers is None:
-        workers = os.cpu_count() or 1
-    if not isinstance(workers, int) or workers < 1:
-        raise NplvError(f"workers must be a positive whole number, got {workers!r}")
-    if chunk_size is not None and (not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1):
-        raise NplvError(f"chunk_size must be a positive whole number, got {chunk_size!r}")
-    draws, root = prepare_run(assumptions, draws, rng, method, deterministic, detail)
-    cm = compile_assumptions(assumptions, deterministic=deterministic)
-    keep = ["shortfall", "shortfall_incl_addons", "need_pillar", "funding_pillar", "need_pillar_incl_addons"]
-    if detail:
-        keep += ["need", "funding"]
-    x, out = run(cm.arrays, cm.plan, draws, root, method, chunk_size, workers, progress, keep)
-    return _to_dataset(assumptions, cm, x, out, root, method, deterministic, detail, draws_last=True)
+    workers = validation.check_positive_int("workers", os.cpu_count() or 1 if workers is None else workers)
+    if chunk_size is not None:
+        chunk_size = validation.check_positive_int("chunk_size", chunk_size)
+    draws = 1 if deterministic else validation.check_draws(draws)
+    plan = plan_run(assumptions, rng, method, deterministic, detail)
+    validation.check_memory(estimate_bytes(plan, draws), draws)
+    x, engine = run_kept(plan, draws, workers, -(-(chunk_size or BLOCK_SIZE) // BLOCK_SIZE), progress)
+    return to_dataset(plan, x, engine)
 
 
-def _to_dataset(a, cm, x, out, root, method, deterministic, detail, draws_last: bool = False) -> xr.Dataset:
-    # The engine keeps draws last (contiguous per block); the Dataset shows them first
-    # through zero-copy views, so users index ``draw`` first as usual.
-    if draws_last:
-        x = x.T
-        out = {k: np.moveaxis(v, -1, 0) for k, v in out.items()}
-    draws = x.shape[0]
-    years = np.array([p.years for p in a.facts.periods], dtype=float)
-    coords = {
-        "draw": np.arange(draws),
-        "pillar": list(cm.pillars),
-        "period": list(cm.periods),
-        "scope": list(SCOPES),
-        "netting": list(NETTINGS),
-        "input": list(cm.inputs),
-    }
-    ds = xr.Dataset(coords=coords)
-    variables = derive_variables(a, cm, out, x, years, names=("shortfall_by_year",))
-    profile = variables.pop("shortfall_by_year")
-    for name, (arr, dims) in variables.items():
-        units = {"shortfall_per_year": "million EUR per year", "input_value": "see input_unit"}.get(name, UNITS)
-        ds[name] = (("draw", *dims), arr, _attrs(name, units))
-    ds["shortfall_by_year"] = profile
-    if detail:
-        ds = ds.assign_coords(component=list(cm.components))
-    ds = ds.assign_coords(
-        input_unit=("input", [i.unit for i in a.inputs]),
-        input_group=("input", [i.group for i in a.inputs]),
-        input_label_nl=("input", [i.label_nl for i in a.inputs]),
-        input_label_en=("input", [i.label_en for i in a.inputs]),
-        input_random=("input", np.array([int(r) for r in cm.plan.random], dtype=np.int8)),
-        period_first_year=("period", [p.first_year for p in a.facts.periods]),
-        period_last_year=("period", [p.last_year for p in a.facts.periods]),
-        period_years=("period", [p.years for p in a.facts.periods]),
-        pillar_label_nl=("pillar", [p.label_nl for p in a.facts.pillars]),
+def run_kept(
+    plan: RunPlan,
+    draws: int,
+    workers: int = 1,
+    blocks_per_task: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Evaluate every draw of a run into kept arrays: inputs (K, draws) and the engine
+    outputs the plan's variables need (..., draws), draws last."""
+    sink = KeepSink(
+        plan.cm.arrays, plan.cm.plan, plan.method, plan.root, draws, outputs.engine_outputs(plan.detail), plan.detail
     )
-    if cm.declared is not None:
-        ds = _add_correlations(ds, cm, x)
-    for name, (en, nl) in COORD_LABELS.items():
-        if name in ds.coords:
-            ds[name].attrs.update(long_name=nl, long_name_en=en, long_name_nl=nl)
-    now = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
-    entropy, spawn_key = root
-    ds.attrs = {
-        "title": "nplv-sim: Monte Carlo uncertainty of the NPLV remaining need (restopgave)",
-        "institution": "nplv-sim",
-        "source": f"nplv-sim {__version__}",
-        "references": a.facts.report,
-        "Conventions": "CF-1.10",
-        "history": f"{now}: nplv-sim {__version__} simulate(draws={draws}, method={method!r}, deterministic={deterministic})",
-        "comment": "Amounts in million EUR. shortfall excludes add-ons (Rebel's headline basis); *_incl_addons include them.",
-        "nplv_sim_version": __version__,
-        "assumptions_file": a.path,
-        "assumptions_sha256": a.sha256,
-        "assumptions_title": a.title,
-        "facts_file": a.facts.path,
-        "facts_sha256": a.facts.sha256,
-        "scenario": a.scenario,
-        "seed_entropy": str(entropy),
-        "seed_spawn_key": ",".join(map(str, spawn_key)),
-        "n_draws": draws,
-        "sampling_method": "deterministic" if deterministic else method,
-        "block_size": BLOCK_SIZE,
-        "deterministic": int(deterministic),
-        "correlation": "Gaussian copula on declared rank correlations" if cm.declared is not None else "independent inputs",
-        "created": now,
-    }
+    execute(blocks(draws), sink, workers, blocks_per_task, None if progress is None else lambda d: progress(d, draws))
+    return sink.inputs, sink.outputs
+
+
+def regenerate(ds: xr.Dataset, assumptions: Assumptions | None = None) -> xr.Dataset:
+    """Add back the variables a results file leaves out: bit for bit what the run made.
+
+    Derived variables (sums over pillars and periods, per year) are recomputed from the
+    stored arrays with the run's own code; the drawn inputs (``input_value``) are drawn
+    again from the recorded seed, which needs the run's assumptions (the file whose
+    sha256 the results record).
+
+    Parameters
+    ----------
+    ds : Dataset
+        Results as written by ``nplv-sim run`` (or any subset of :func:`simulate`'s).
+    assumptions : Assumptions, optional
+        The run's assumptions; without them, ``input_value`` is not regenerated.
+
+    Returns
+    -------
+    Dataset
+        ``ds`` with every variable of the run.
+    """
+    from .assumptions import load_assumptions
+
+    missing = [v for v in outputs.selected(bool(ds.attrs.get("detail", 0))) if v.name not in ds]
+    if not missing:
+        return ds
+    a = assumptions or load_assumptions(ds.attrs["assumptions_file"])
+    if a.sha256 != ds.attrs.get("assumptions_sha256"):
+        raise validation.InvalidArgument(
+            f"{a.path}: sha256 {a.sha256[:12]}… differs from the results' {str(ds.attrs.get('assumptions_sha256'))[:12]}…"
+        )
+    spawn = tuple(int(k) for k in str(ds.attrs.get("seed_spawn_key", "")).split(",") if k)
+    rng = np.random.SeedSequence(int(ds.attrs["seed_entropy"]), spawn_key=spawn)
+    method = str(ds.attrs["sampling_method"])
+    deterministic = method == "deterministic"
+    plan = plan_run(a, rng, "random" if deterministic else method, deterministic, bool(ds.attrs.get("detail", 0)))
+    draws = ds.sizes["draw"]
+    engine = {}
+    for var in plan.variables:
+        if var.source and var.name in ds:
+            engine[var.source] = np.moveaxis(ds[var.name].transpose("draw", *var.dims).values, 0, -1)
+    if any(v.store == "inputs" for v in missing):
+        x, _ = run_kept(plan, draws, os.cpu_count() or 1)
+    else:
+        x = np.empty((len(plan.cm.inputs), draws))
+    full = to_dataset(plan, x, engine, correlations=False)
+    ds = ds.copy()
+    for v in missing:
+        ds[v.name] = full[v.name]  # brings its coordinates (year, input labels) along
     return ds
 
 
-# Dimensions (after the leading draw axis) of the arrays derive_variables returns.
-_DIMS5 = ("pillar", "period", "scope", "netting")
-_DIMS4 = ("pillar", "period", "scope")
-_COMP = ("component", "period", "scope")
-
-
-def derive_variables(
-    a: Assumptions,
-    cm,
-    out: dict[str, np.ndarray],
-    x: np.ndarray,
-    years: np.ndarray,
-    names: tuple[str, ...] | list[str] = (),
-) -> dict[str, tuple]:
-    """Every draw variable of :func:`simulate` from the engine's arrays: name -> (array, dims).
-
-    Arrays have draws leading (the layout of :func:`~nplv_sim.core.engine.run_block`);
-    ``dims`` names the other axes. Plain numpy, used by :func:`simulate` and by the
-    block-by-block summaries of :mod:`nplv_sim.streaming`. ``shortfall_by_year`` (a
-    labelled DataArray) only when named in ``names``.
-    """
-    # Computed draws-last (the engine's layout: each step runs over contiguous rows of
-    # draws) and returned as draws-first views.
-    t = {k: np.moveaxis(v, 0, -1) for k, v in out.items()}
-    s, si = t["shortfall"], t["shortfall_incl_addons"]
-    s_all = np.add.reduce(s, axis=0)  # (P, S, N, n)
-    p3 = _DIMS5[1:]
-    v: dict[str, tuple] = {
-        "shortfall": (s, _DIMS5),
-        "shortfall_incl_addons": (si, _DIMS5),
-        "shortfall_all_pillars": (s_all, p3),
-        "shortfall_all_pillars_incl_addons": (np.add.reduce(si, axis=0), p3),
-        "shortfall_per_year": (s_all / years[:, None, None, None], p3),
-        "shortfall_2026_2035": (np.add.reduce(s_all, axis=0), p3[1:]),
-        "need": (t["need_pillar"], _DIMS4),
-        "funding": (t["funding_pillar"], _DIMS4),
-        "need_incl_addons": (t["need_pillar_incl_addons"], _DIMS4),
-    }
-    if "need" in t:
-        v["component_need"] = (t["need"], _COMP)
-        v["component_funding"] = (t["funding"], _COMP)
-        v["component_shortfall"] = (t["need"] - t["funding"], _COMP)
-    v = {name: (np.moveaxis(arr, -1, 0), dims) for name, (arr, dims) in v.items()}
-    v["input_value"] = (x, ("input",))
-    if "shortfall_by_year" in names:
-        v["shortfall_by_year"] = _year_profile(a, cm, s_all[:, :, 0])
-    return v
-
-
-def _year_profile(a: Assumptions, cm, by_period: np.ndarray) -> xr.DataArray:
-    """Shortfall per calendar year, both pillars, pillar netting, from the period
-    shortfall ``by_period`` (period, scope, draw).
-
-    Need and arranged funding are spread evenly over their period's years; scenario
-    money given per year (e.g. EUR 135 M from 2029) is taken in its own years. The years
-    of a period sum exactly to the period figure.
-    """
-    years, period_of, n_years = [], [], []
-    for p in a.facts.periods:
-        for y in range(p.first_year, p.last_year + 1):
-            years.append(y)
-            period_of.append(list(cm.periods).index(p.name))
-            n_years.append(p.years)
-    scen = np.zeros((len(years), 2))
-    for y, total, rijk in a.scenario_year_funding:
-        scen[years.index(y)] += (total, rijk)
-    scen_period = np.zeros_like(scen)
-    for i, p in enumerate(period_of):
-        scen_period[i] = scen[[j for j, q in enumerate(period_of) if q == p]].sum(axis=0)
-    adjust = scen_period / np.array(n_years)[:, None] - scen
-    # Draws-last (year, scope, draw): per year one division and one addition over
-    # contiguous rows; shown draws-first.
-    arr = np.empty((len(years), *by_period.shape[1:]))
-    for i, (p, n) in enumerate(zip(period_of, n_years, strict=True)):
-        np.divide(by_period[p], float(n), out=arr[i])
-        arr[i] += adjust[i][:, None]
-    out = xr.DataArray(np.moveaxis(arr, -1, 0), dims=("draw", "year", "scope"), coords={"year": years, "scope": list(SCOPES)})
-    return out.assign_attrs(
-        {
-            "long_name": "Restopgave per jaar (beide pijlers)",
-            "long_name_en": "Remaining need by year, both pillars",
-            "long_name_nl": "Restopgave per jaar (beide pijlers)",
-            "description": "Pillar netting. Period need and arranged funding spread evenly over the period's years; scenario money per year in its own years.",
-            "units": "million EUR per year",
-        }
-    )
-
-
-def _add_correlations(ds: xr.Dataset, cm, x: np.ndarray) -> xr.Dataset:
+def _add_correlations(ds: xr.Dataset, cm: CompiledModel, x: np.ndarray) -> xr.Dataset:
+    """Declared, target and achieved rank correlations of the inputs; ``x`` is (K, n)."""
     names = list(cm.correlated)
     cols = [cm.inputs.index(n) for n in names]
     dims = ("corr_input", "corr_input_other")
@@ -316,8 +329,8 @@ def _add_correlations(ds: xr.Dataset, cm, x: np.ndarray) -> xr.Dataset:
     attrs = {"units": "1", "description": "Spearman rank correlation between inputs"}
     ds["correlation_declared"] = (dims, cm.declared, {**attrs, "long_name": "Opgegeven rangcorrelatie", "long_name_en": "Declared rank correlation (NaN: none declared, taken as 0)"})
     ds["correlation_target"] = (dims, cm.target, {**attrs, "long_name": "Doelrangcorrelatie na herstel", "long_name_en": "Rank correlation after repair to a valid matrix"})
-    if x.shape[0] > 2:
-        sample = x[: min(x.shape[0], ACHIEVED_SAMPLE), cols]
+    if x.shape[1] > 2:
+        sample = x[cols, : min(x.shape[1], ACHIEVED_SAMPLE)].T
         with np.errstate(invalid="ignore", divide="ignore"):
             achieved = spearman(sample)
     else:

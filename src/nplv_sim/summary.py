@@ -7,47 +7,29 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
+from . import outputs, validation
+from .core.quantiles import bracket_probs, mcse_from_bracket, sample_quantiles
+
 __all__ = ["DEFAULT_QUANTILES", "quantile_mcse", "summarize"]
 
 DEFAULT_QUANTILES = (0.05, 0.15, 0.5, 0.85, 0.95)
 
 
-def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
-    # numpy's own linear interpolation (stable for t >= 0.5), so results equal np.quantile
-    diff = b - a
-    out = a + diff * t
-    return np.where(t >= 0.5, b - diff * (1 - t), out)
-
-
-def draw_quantiles(da: xr.DataArray, probs: Sequence[float], dim: str = "draw") -> np.ndarray:
-    """Quantiles along ``dim`` from one sort (numpy's default 'linear' method).
-
-    Returns
-    -------
-    ndarray
-        Shape (len(probs), *other dims of ``da`` in order).
-    """
-    arr = np.sort(np.moveaxis(da.values, da.get_axis_num(dim), -1), axis=-1)
-    n = arr.shape[-1]
-    pos = np.asarray(probs, dtype=float) * (n - 1)
-    lo = np.floor(pos).astype(int)
-    hi = np.minimum(lo + 1, n - 1)
-    vals = _lerp(arr[..., lo], arr[..., hi], pos - lo)
-    return np.moveaxis(vals, -1, 0)
-
-
-def _quantiles_and_mcse(da: xr.DataArray, quantiles: Sequence[float], dim: str = "draw") -> tuple[xr.DataArray, xr.DataArray]:
+def _quantiles_and_mcse(
+    da: xr.DataArray, quantiles: Sequence[float], dim: str = "draw"
+) -> tuple[xr.DataArray, xr.DataArray]:
     q = np.asarray(quantiles, dtype=float)
     n = da.sizes[dim]
-    half = np.sqrt(q * (1.0 - q) / max(n, 1))
-    probs = np.concatenate([q, np.clip(q - half, 0.0, 1.0), np.clip(q + half, 0.0, 1.0)])
-    vals = draw_quantiles(da, probs, dim)
-    k = len(q)
-    dims = ("quantile", *[d for d in da.dims if d != dim])
-    coords = {d: da[d] for d in dims[1:] if d in da.coords}
+    lo, hi = bracket_probs(q, n)
+    other = [d for d in da.dims if d != dim]
+    values = np.ascontiguousarray(da.transpose(*other, dim).values).reshape(-1, n)
+    vals = sample_quantiles(values, np.concatenate([q, lo, hi])).reshape(3 * q.size, *[da.sizes[d] for d in other])
+    k = q.size
+    dims = ("quantile", *other)
+    coords = {d: da[d] for d in other if d in da.coords}
     coords.update({name: c for name, c in da.coords.items() if dim not in c.dims and name not in da.dims})
     quant = xr.DataArray(vals[:k], dims=dims, coords={**coords, "quantile": q})
-    mcse = (vals[2 * k :] - vals[k : 2 * k]) / 2.0 if n > 1 else np.full_like(vals[:k], np.nan)
+    mcse = mcse_from_bracket(vals[k : 2 * k], vals[2 * k :], n)
     return quant, xr.DataArray(mcse, dims=dims, coords={**coords, "quantile": q})
 
 
@@ -93,9 +75,7 @@ def summarize(ds: xr.Dataset, quantiles: Sequence[float] = DEFAULT_QUANTILES) ->
         ``v_mean``, ``v_sd``, ``v_mcse`` (standard error of each quantile) and, for
         shortfall variables, ``v_prob_positive`` = P(v > 0). Attributes are kept.
     """
-    q = [float(x) for x in quantiles]
-    if not q or any(not 0.0 <= x <= 1.0 for x in q):
-        raise ValueError(f"quantiles must lie in [0, 1], got {list(quantiles)}")
+    q = validation.check_probabilities("quantiles", quantiles)
     out = xr.Dataset(attrs=dict(ds.attrs))
     n = ds.sizes.get("draw", 0)
     for name, da in ds.data_vars.items():
@@ -107,7 +87,7 @@ def summarize(ds: xr.Dataset, quantiles: Sequence[float] = DEFAULT_QUANTILES) ->
         out[f"{name}_mean"] = da.mean("draw").assign_attrs({**attrs, "cell_methods": "draw: mean"})
         out[f"{name}_sd"] = da.std("draw", ddof=1 if n > 1 else 0).assign_attrs({**attrs, "cell_methods": "draw: standard_deviation"})
         out[f"{name}_mcse"] = mcse.assign_attrs({**attrs, "description": f"Monte Carlo standard error of the quantiles of {name}"})
-        if name.startswith("shortfall"):
+        if name in outputs.REGISTRY_NAMES and outputs.variable(name).prob_positive:
             out[f"{name}_prob_positive"] = (da > 0).mean("draw").assign_attrs(
                 {"units": "1", "long_name": f"Kans op tekort ({attrs.get('long_name', name)})", "long_name_en": f"P({name} > 0)"}
             )

@@ -14,7 +14,7 @@ SUMMARY_VARIABLES = (
     "shortfall",
     "shortfall_all_pillars",
     "shortfall_per_year",
-    "shortfall_2026_2035",
+    "shortfall_all_periods",
     "shortfall_incl_addons",
     "shortfall_all_pillars_incl_addons",
 )

@@ -7,9 +7,11 @@ not depend on ``chunk_size`` (how many blocks one task handles) or on ``workers`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -18,7 +20,18 @@ from .model import ModelArrays, evaluate_t
 from .sampling import apply_copula, normal_scores_t
 from .seeding import RootSeed
 
-__all__ = ["BLOCK_SIZE", "SUB_BLOCK", "SamplingPlan", "block_bounds", "run", "run_block"]
+__all__ = [
+    "BLOCK_SIZE",
+    "SUB_BLOCK",
+    "Block",
+    "KeepSink",
+    "SamplingPlan",
+    "Sink",
+    "blocks",
+    "empty_outputs",
+    "evaluate_block",
+    "execute",
+]
 
 BLOCK_SIZE = 65_536
 # Draws evaluated together inside a block: small enough for the model's work arrays to
@@ -37,9 +50,121 @@ class SamplingPlan:
     chol: np.ndarray | None  # (R, R) over the random inputs, or None
 
 
-def block_bounds(draws: int, block_size: int = BLOCK_SIZE) -> list[tuple[int, int]]:
-    """Start and stop of every block for ``draws`` draws."""
-    return [(s, min(s + block_size, draws)) for s in range(0, draws, block_size)]
+@dataclass(frozen=True)
+class Block:
+    """Block ``index`` of a run: draws ``start`` to ``start + n``."""
+
+    index: int
+    start: int
+    n: int
+
+
+def blocks(draws: int, first: int = 0) -> Iterator[Block]:
+    """The blocks of ``draws`` draws from block ``first`` on, generated lazily (a run of
+    10^14 draws builds no list of its blocks)."""
+    for b in range(first, -(-draws // BLOCK_SIZE)):
+        start = b * BLOCK_SIZE
+        yield Block(b, start, min(BLOCK_SIZE, draws - start))
+
+
+class Sink(Protocol):
+    """What a run does with its blocks: keep every draw, merge statistics, stop early, ...
+
+    :func:`execute` calls ``process`` in a worker thread for each block and ``merge`` in
+    the calling thread with that result, in block order, so a sink's result does not
+    depend on the number of workers.
+    """
+
+    def process(self, block: Block) -> Any:
+        """Evaluate ``block`` (in a worker thread) and return what ``merge`` needs."""
+
+    def merge(self, block: Block, result: Any) -> bool:
+        """Take one block's result (in block order); return True to stop the run."""
+
+
+def execute(
+    todo: Iterable[Block],
+    sink: Sink,
+    workers: int = 1,
+    blocks_per_task: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Hand every block of ``todo`` to ``sink``: the one loop over blocks of every run mode.
+
+    Parameters
+    ----------
+    todo : iterable of Block
+        The blocks, in draw order (consumed lazily).
+    sink : Sink
+        Processes and merges each block.
+    workers : int
+        Threads (numpy releases the GIL); never changes the numbers.
+    blocks_per_task : int
+        Consecutive blocks one thread evaluates in a row (scheduling only).
+    progress : callable, optional
+        ``progress(draws_done)`` after each merged task.
+
+    Returns
+    -------
+    int
+        Draws merged (fewer than in ``todo`` when the sink stopped the run).
+    """
+    tasks = _tasks(todo, blocks_per_task)
+    done = 0
+
+    def work(task: list[Block]) -> list[Any]:
+        return [sink.process(b) for b in task]
+
+    def merge(task: list[Block], results: list[Any]) -> bool:
+        nonlocal done
+        stop = False
+        for b, r in zip(task, results, strict=True):
+            stop = sink.merge(b, r) or stop
+            done += b.n
+            if stop:
+                break
+        if progress:
+            progress(done)
+        return stop
+
+    if workers <= 1:
+        for task in tasks:
+            if merge(task, work(task)):
+                break
+        return done
+    pool = ThreadPoolExecutor(max_workers=workers)
+    pending: deque[tuple[list[Block], Future]] = deque()
+    try:
+        for task in tasks:
+            pending.append((task, pool.submit(work, task)))
+            # At most two tasks per worker in flight: memory stays bounded.
+            if len(pending) >= 2 * workers:
+                t, fut = pending.popleft()
+                if merge(t, fut.result()):
+                    break
+        else:
+            while pending:
+                t, fut = pending.popleft()
+                if merge(t, fut.result()):
+                    break
+    finally:
+        # On a stop, an error or Ctrl-C: drop the tasks not yet started, wait for the few
+        # running ones (a block takes a fraction of a second).
+        for _, fut in pending:
+            fut.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
+    return done
+
+
+def _tasks(todo: Iterable[Block], per_task: int) -> Iterator[list[Block]]:
+    task: list[Block] = []
+    for b in todo:
+        task.append(b)
+        if len(task) >= per_task:
+            yield task
+            task = []
+    if task:
+        yield task
 
 
 def _values_into(plan: SamplingPlan, z: np.ndarray, xt: np.ndarray) -> None:
@@ -54,7 +179,7 @@ def _values_into(plan: SamplingPlan, z: np.ndarray, xt: np.ndarray) -> None:
             xt[k] = plan.baseline[k]
 
 
-def _empty_outputs(
+def empty_outputs(
     model: ModelArrays, plan: SamplingPlan, n: int, names: Sequence[str] | None, detail: bool
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Uninitialised inputs (K, n) and outputs (..., n) for ``n`` draws, shaped after a
@@ -74,10 +199,9 @@ def _block_into(
     detail: bool,
     inputs: np.ndarray,
     outputs: dict[str, np.ndarray],
-    offset: int = 0,
 ) -> None:
-    """Evaluate block ``block`` (n draws) into ``inputs[:, offset:offset + n]`` and each
-    ``outputs[name][..., offset:offset + n]`` (draws last).
+    """Evaluate block ``block`` (n draws) into ``inputs`` (K, n) and each
+    ``outputs[name]`` (..., n), draws last (views are fine).
 
     The block's normal scores are drawn whole (they define the random numbers); the
     copula, the laws and the model then run on :data:`SUB_BLOCK` draws at a time, so that
@@ -90,83 +214,66 @@ def _block_into(
         zs = z[:, s:e]
         if plan.chol is not None:
             apply_copula(plan.chol, zs)
-        xt = inputs[:, offset + s : offset + e]
+        xt = inputs[:, s:e]
         _values_into(plan, zs, xt)
         out = evaluate_t(model, xt, detail)
         for k, dest in outputs.items():
-            dest[..., offset + s : offset + e] = out[k]
+            dest[..., s:e] = out[k]
 
 
-def run_block(model: ModelArrays, plan: SamplingPlan, method: str, root: RootSeed, block: int, n: int, detail: bool = True):
-    """Inputs (n, K) and outputs (draws first) of one block; arrays may be views."""
-    inputs, outputs = _empty_outputs(model, plan, n, None, detail)
-    _block_into(model, plan, method, root, block, n, detail, inputs, outputs)
-    return inputs.T, {k: np.moveaxis(v, -1, 0) for k, v in outputs.items()}
-
-
-def run(
+def evaluate_block(
     model: ModelArrays,
     plan: SamplingPlan,
-    draws: int,
+    method: str,
     root: RootSeed,
-    method: str = "random",
-    chunk_size: int | None = None,
-    workers: int = 1,
-    progress: Callable[[int, int], None] | None = None,
-    keep: Sequence[str] | None = None,
+    block: Block,
+    detail: bool,
+    into: tuple[np.ndarray, dict[str, np.ndarray]] | None = None,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Draw inputs and evaluate the model for ``draws`` draws.
+    """Inputs (K, n) and outputs (..., n) of one block, draws last.
 
-    Parameters
-    ----------
-    model, plan : ModelArrays, SamplingPlan
-        What to compute and what to draw.
-    draws : int
-        Number of draws (> 0).
-    root : tuple
-        Root seed.
-    method : str
-        Sampling method, see :func:`~nplv_sim.core.sampling.normal_scores`.
-    chunk_size : int, optional
-        Draws handed to one task, rounded up to whole blocks. Affects memory and
-        scheduling only, never the numbers.
-    workers : int
-        Threads evaluating tasks in parallel (numpy releases the GIL).
-    progress : callable, optional
-        Called as ``progress(done_draws, draws)`` after each task.
-    keep : sequence of str, optional
-        Output names to keep (default: all).
-
-    Returns
-    -------
-    tuple
-        Inputs (K, draws) and a dict of output arrays, all with the draw axis LAST
-        (contiguous copies of each block; see :func:`~nplv_sim.core.model.evaluate_t`).
+    With ``into`` (inputs and output arrays, each with ``block.n`` draws on the last
+    axis, e.g. views into a run's arrays) the block is written there; otherwise new
+    arrays hold every output of the model.
     """
-    bounds = block_bounds(draws)
-    per_task = max(1, -(-(chunk_size or BLOCK_SIZE) // BLOCK_SIZE))
-    tasks = [list(range(i, min(i + per_task, len(bounds)))) for i in range(0, len(bounds), per_task)]
-    detail = keep is None or "need" in keep or "funding" in keep
-    inputs, outputs = _empty_outputs(model, plan, draws, keep, detail)
-    done = [0]
-
-    def work(task: list[int]) -> int:
-        count = 0
-        for b in task:
-            start, stop = bounds[b]
-            _block_into(model, plan, method, root, b, stop - start, detail, inputs, outputs, start)
-            count += stop - start
-        return count
-
-    if workers > 1 and len(tasks) > 1:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for count in pool.map(work, tasks):
-                done[0] += count
-                if progress:
-                    progress(done[0], draws)
-    else:
-        for task in tasks:
-            done[0] += work(task)
-            if progress:
-                progress(done[0], draws)
+    if into is None:
+        into = empty_outputs(model, plan, block.n, None, detail)
+    inputs, outputs = into
+    _block_into(model, plan, method, root, block.index, block.n, detail, inputs, outputs)
     return inputs, outputs
+
+
+class KeepSink:
+    """Keep every draw: each block is evaluated straight into arrays for all draws.
+
+    Attributes
+    ----------
+    inputs : ndarray
+        (K, draws) input values.
+    outputs : dict
+        Engine output name -> (..., draws) array.
+    """
+
+    def __init__(
+        self, model: ModelArrays, plan: SamplingPlan, method: str, root: RootSeed, draws: int,
+        keep: Sequence[str] | None, detail: bool, offset: int = 0,
+    ) -> None:
+        self.model, self.plan, self.method, self.root, self.detail = model, plan, method, root, detail
+        self.offset = offset  # the first draw the arrays hold
+        self.inputs, self.outputs = empty_outputs(model, plan, draws, keep, detail)
+
+    def slot(self, block: Block) -> slice:
+        """Where ``block``'s draws go in the kept arrays."""
+        return slice(block.start - self.offset, block.start - self.offset + block.n)
+
+    def process(self, block: Block) -> None:
+        """Evaluate ``block`` into its slice of the kept arrays."""
+        s = self.slot(block)
+        _block_into(
+            self.model, self.plan, self.method, self.root, block.index, block.n, self.detail,
+            self.inputs[:, s], {k: v[..., s] for k, v in self.outputs.items()},
+        )
+
+    def merge(self, block: Block, result: None) -> bool:
+        """Nothing to merge: the block is already in place."""
+        return False
