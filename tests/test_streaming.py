@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import nplv_sim
-from nplv_sim.errors import NplvError
 from nplv_sim.core.streamstats import Edges, block_stats, histogram_quantiles
+from nplv_sim.errors import NplvError
 from nplv_sim.streaming import simulate_summary
 
 # A full block and a partial one: the block merge and the short last block are exercised.
@@ -151,8 +151,8 @@ def test_errors(default_assumptions, kwargs, match):
 def test_write_draws_in_files_equals_simulate(default_assumptions, tmp_path):
     import xarray as xr
 
-    from nplv_sim.errors import OutputExistsError
     from nplv_sim.draw_files import write_draws
+    from nplv_sim.errors import OutputExistsError
 
     n = 65_536 + 2_000
     paths = write_draws(default_assumptions, n, tmp_path, rng=6, blocks_per_file=1)
