@@ -88,3 +88,54 @@ def test_declared_and_achieved_correlations_reported(run):
 def test_deterministic_run_holds_inputs_at_baseline(baseline_ds, default_assumptions):
     values = baseline_ds["input_value"].squeeze().values
     np.testing.assert_array_equal(values, [i.baseline for i in default_assumptions.inputs])
+
+
+def test_results_file_stores_engine_arrays_and_regenerates_the_rest_bit_for_bit(default_assumptions, tmp_path):
+    """results.nc leaves out what the seed regenerates; regenerate() gives identical arrays."""
+    import xarray as xr
+
+    from nplv_sim.output import write_netcdf
+    from nplv_sim.results import regenerate, stored
+
+    ds = nplv_sim.simulate(default_assumptions, 70_000, rng=3, method="lhs")
+    path = tmp_path / "results.nc"
+    write_netcdf(stored(ds), path)
+    on_disk = xr.load_dataset(path)
+    left_out = on_disk.attrs["regenerable_variables"].split(",")
+    assert {"input_value", "shortfall_all_pillars", "shortfall_by_year"} <= set(left_out)
+    assert not set(left_out) & set(on_disk.data_vars)
+    per_draw = sum(on_disk[v].dtype.itemsize * on_disk[v].size for v in on_disk.data_vars) / ds.sizes["draw"]
+    full = sum(ds[v].dtype.itemsize * ds[v].size for v in ds.data_vars) / ds.sizes["draw"]
+    assert per_draw <= full / 2
+    back = regenerate(on_disk, default_assumptions)
+    for name, da in ds.data_vars.items():
+        np.testing.assert_array_equal(back[name].transpose(*da.dims).values, da.values, err_msg=name)
+
+
+def test_keep_groups_store_regenerable_variables(default_assumptions):
+    from nplv_sim.results import stored
+
+    ds = nplv_sim.simulate(default_assumptions, 1_000, rng=3)
+    assert "input_value" in stored(ds, ["inputs"]) and "shortfall_all_pillars" not in stored(ds, ["inputs"])
+    assert "shortfall_all_pillars" in stored(ds, ["derived"])
+    with pytest.raises(ValueError, match="unknown group"):
+        stored(ds, ["everything"])
+
+
+def test_a_new_registry_entry_reaches_every_run_mode(default_assumptions, monkeypatch):
+    """docs/outputs.md: adding an output variable is one registry entry, nothing else."""
+    from nplv_sim import outputs
+    from nplv_sim.streaming import simulate_summary
+
+    share = outputs.OutputVariable(
+        "rijk_share_of_shortfall", ("period", "netting"), "Rijk share", "Rijksaandeel", "Rijk / total.",
+        lambda t, _: t["shortfall_all_pillars"][:, 1] / t["shortfall_all_pillars"][:, 0], store="derived", units="1",
+    )
+    monkeypatch.setattr(outputs, "REGISTRY", (*outputs.REGISTRY, share))
+    ds = nplv_sim.simulate(default_assumptions, 3_000, rng=5)
+    rijk = ds["shortfall_all_pillars"].sel(scope="rijk") / ds["shortfall_all_pillars"].sel(scope="total")
+    np.testing.assert_allclose(ds["rijk_share_of_shortfall"].values, rijk.transpose(*ds["rijk_share_of_shortfall"].dims))
+    assert ds["rijk_share_of_shortfall"].attrs["long_name_nl"] == "Rijksaandeel"
+    assert "rijk_share_of_shortfall" in nplv_sim.summarize(ds)
+    streamed = simulate_summary(default_assumptions, 3_000, rng=5, variables=["rijk_share_of_shortfall"])
+    np.testing.assert_allclose(streamed["rijk_share_of_shortfall_mean"], ds["rijk_share_of_shortfall"].mean("draw"))

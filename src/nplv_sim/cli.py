@@ -8,22 +8,42 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import importlib
 import os
 import sys
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from . import __version__
-from .assumptions import load_assumptions
-from .baseline import reconcile, reconciliation_csv, reconciliation_table
 from .errors import NplvError
-from .output import check_targets, prepare_dir, write_netcdf, write_text
-from .results import estimate_bytes, plan_run, simulate
-from .summary import DEFAULT_QUANTILES, summarize
-from .tables import summary_csv, summary_text
-from .validation import check_memory
+
+
+def _lazy(module: str, name: str) -> Callable[..., Any]:
+    """``module.name``, imported on first call: the command modules load numpy, scipy,
+    xarray and matplotlib, so `nplv-sim --help` and argument errors answer at once."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(module, __package__), name)(*args, **kwargs)
+
+    call.__name__ = name
+    return call
+
+
+load_assumptions = _lazy(".assumptions", "load_assumptions")
+simulate = _lazy(".results", "simulate")
+summarize = _lazy(".summary", "summarize")
+prepare_dir = _lazy(".output", "prepare_dir")
+check_targets = _lazy(".output", "check_targets")
+write_netcdf = _lazy(".output", "write_netcdf")
+write_text = _lazy(".output", "write_text")
+summary_csv = _lazy(".tables", "summary_csv")
+summary_text = _lazy(".tables", "summary_text")
+reconcile = _lazy(".baseline", "reconcile")
+reconciliation_csv = _lazy(".baseline", "reconciliation_csv")
+reconciliation_table = _lazy(".baseline", "reconciliation_table")
 
 __all__ = ["main"]
 
@@ -67,7 +87,7 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=_seed, default=None, help="seed for a repeatable run (default: fresh, recorded in the output)")
     p.add_argument("--method", choices=("random", "lhs", "sobol"), default="random", help="sampling method (default random)")
     p.add_argument("--workers", type=_positive_int, default=None, help="threads (default: one per core; results do not depend on it)")
-    p.add_argument("--quantiles", type=_quantiles, default=DEFAULT_QUANTILES, help="comma-separated, default 0.05,0.15,0.5,0.85,0.95")
+    p.add_argument("--quantiles", type=_quantiles, default=None, help="comma-separated, default 0.05,0.15,0.5,0.85,0.95")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -84,6 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="output folder (default: a new folder under results/)")
     run.add_argument("--force", action="store_true", help="replace existing output files")
     run.add_argument("--detail", action="store_true", help="also keep need, funding and shortfall per component")
+    run.add_argument("--keep", type=_keep_groups, default=(), help="also store in results.nc what the seed regenerates: 'derived' (sums over pillars and periods, per year), 'inputs' (drawn input values) or 'inputs,derived'")
     run.add_argument("--quiet", action="store_true", help="no progress or summary table")
     run.add_argument("--engine", choices=("local", "dask"), default="local", help="where blocks are computed (dask: a LocalCluster, or --scheduler); identical numbers")
     run.add_argument("--scheduler", help="address of an existing dask scheduler, e.g. tcp://host:8786 (with --engine dask)")
@@ -139,22 +160,19 @@ def default_out(prefix: str) -> Path:
     return Path("results") / f"{prefix}-{stamp}-{uuid.uuid4().hex[:6]}"
 
 
-class Progress:
-    """A one-line progress indicator on stderr for runs that take a while."""
+def _keep_groups(text: str) -> tuple[str, ...]:
+    groups = tuple(g.strip() for g in text.split(",") if g.strip())
+    bad = [g for g in groups if g not in ("derived", "inputs")]
+    if bad or not groups:
+        raise argparse.ArgumentTypeError(f"must be 'derived', 'inputs' or 'inputs,derived', got {text!r}")
+    return groups
 
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.start = time.perf_counter()
 
-    def __call__(self, done: int, total: int) -> None:
-        """Report ``done`` of ``total`` draws."""
-        if not self.enabled:
-            return
-        elapsed = time.perf_counter() - self.start
-        sys.stderr.write(f"\r  {done:>12,} / {total:,} draws  ({100 * done / total:5.1f} %, {elapsed:6.1f} s)")
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+def Progress(enabled: bool):  # noqa: N802 - kept as the name the commands call
+    """The progress line of a command (see :mod:`nplv_sim.progress`)."""
+    from .progress import Progress as _Progress
+
+    return _Progress(enabled)
 
 
 def _parse_precision(text: str) -> tuple[float | None, float | None]:
@@ -175,24 +193,30 @@ def _parse_precision(text: str) -> tuple[float | None, float | None]:
 
 def _cmd_run_summary_only(args: argparse.Namespace, a) -> int:
     """--stream and --precision: summaries merged block by block, no draws kept."""
+    from .summary import DEFAULT_QUANTILES
+
     out = prepare_dir(args.out or default_out("run"))
     targets = [out / "summary.nc", out / "summary.csv"]
     check_targets(targets, args.force)
     show = not args.quiet
+    progress = Progress(show)
+    progress.phase("drawing")
     if args.precision:
         from .precision import simulate_to_precision
 
         target_abs, target_rel = _parse_precision(args.precision)
-        summary = simulate_to_precision(a, target_abs=target_abs, target_rel=target_rel, max_draws=args.draws, rng=args.seed, method=args.method, workers=args.workers, variables=("shortfall", "shortfall_all_pillars", "shortfall_all_periods"))
+        summary = simulate_to_precision(a, target_abs=target_abs, target_rel=target_rel, max_draws=args.draws, rng=args.seed, method=args.method, workers=args.workers, variables=("shortfall", "shortfall_all_pillars", "shortfall_all_periods"), progress=progress.precision)
         note = (f"precision target {args.precision}: {'met' if summary.attrs.get('precision_met') else 'NOT met'} after "
                 f"{summary.attrs.get('n_draws'):,} draws; largest s.e. {summary.attrs.get('precision_achieved_se'):.3g}")
     else:
         from .streaming import simulate_summary
 
-        summary = simulate_summary(a, args.draws, rng=args.seed, method=args.method, quantiles=args.quantiles, workers=args.workers, progress=Progress(show and args.draws >= 200_000))
+        summary = simulate_summary(a, args.draws, rng=args.seed, method=args.method, quantiles=args.quantiles or DEFAULT_QUANTILES, workers=args.workers, progress=progress)
         note = "streamed summary (quantiles from fine histograms; see *_quantile_error_bound)"
+    progress.phase("writing")
     write_netcdf(summary, targets[0], args.force)
     write_text(targets[1], summary_csv(summary), args.force)
+    progress.finish()
     if show:
         print(summary_text(summary))
     print(f"{note}\nwrote {targets[0]} and {targets[1]}")
@@ -200,6 +224,11 @@ def _cmd_run_summary_only(args: argparse.Namespace, a) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from .outputs import table_variables
+    from .results import estimate_bytes, plan_run, run_kept, stored, stored_variables, to_dataset
+    from .summary import DEFAULT_QUANTILES
+    from .validation import check_memory
+
     a = load_assumptions(args.assumptions)
     if args.scheduler and args.engine != "dask":
         raise NplvError("--scheduler goes with --engine dask")
@@ -207,20 +236,28 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if args.engine == "dask":
             raise NplvError("--stream and --precision run locally; drop --engine dask")
         return _cmd_run_summary_only(args, a)
-    check_memory(estimate_bytes(plan_run(a, args.seed, args.method, detail=args.detail), args.draws), args.draws)
+    # Only what the command writes: the stored variables and those of the summary table.
+    wanted = set(stored_variables(args.detail, args.keep)) | set(table_variables())
+    plan = plan_run(a, args.seed, args.method, detail=args.detail, variables=sorted(wanted))
+    check_memory(estimate_bytes(plan, args.draws), args.draws)
     out = prepare_dir(args.out or default_out("run"))
     targets = [out / "results.nc", out / "summary.csv"]
     check_targets(targets, args.force)
-    show = not args.quiet and args.draws >= 200_000
+    progress = Progress(not args.quiet and args.draws >= 200_000)
+    progress.phase("drawing")
     if args.engine == "dask":
         from .distributed import simulate_dask
 
-        ds = simulate_dask(a, args.draws, rng=args.seed, method=args.method, client=args.scheduler, detail=args.detail, progress=Progress(show))
+        ds = simulate_dask(a, args.draws, rng=args.seed, method=args.method, client=args.scheduler, detail=args.detail, progress=progress)
     else:
-        ds = simulate(a, args.draws, rng=args.seed, method=args.method, workers=args.workers, detail=args.detail, progress=Progress(show))
-    summary = summarize(ds, args.quantiles)
-    write_netcdf(ds, targets[0], args.force)
+        x, engine = run_kept(plan, args.draws, args.workers, progress=progress)
+        ds = to_dataset(plan, x, engine)
+    progress.phase("summarising")
+    summary = summarize(ds, args.quantiles or DEFAULT_QUANTILES, variables=table_variables(), workers=args.workers)
+    progress.phase("writing")
+    write_netcdf(stored(ds, args.keep), targets[0], args.force)
     write_text(targets[1], summary_csv(summary), args.force)
+    progress.finish()
     if not args.quiet:
         print(summary_text(summary))
         print(f"\nseed entropy {ds.attrs['seed_entropy']}; method {args.method}; assumptions {a.path}")

@@ -18,8 +18,9 @@ from .errors import OutputError, OutputExistsError
 
 __all__ = ["atomic_write", "check_targets", "netcdf_encoding", "prepare_dir", "write_netcdf", "write_text"]
 
-# Draws per NetCDF chunk: one engine block.
-NETCDF_CHUNK_DRAWS = 65_536
+# Draws per NetCDF chunk: four engine blocks (measured: writes as fast as an unchunked
+# file, where one block per chunk took 1.6x as long).
+NETCDF_CHUNK_DRAWS = 262_144
 
 
 def current_umask() -> int:

@@ -31,6 +31,7 @@ __all__ = [
     "layout_of",
     "engine_outputs",
     "selected",
+    "table_variables",
     "variable",
 ]
 
@@ -136,6 +137,8 @@ class OutputVariable:
         Report ``P(value > 0)`` (the probability of a shortfall).
     detail : bool
         Only with ``detail=True`` (per component).
+    in_table : bool
+        Listed in the summary tables (``summary.csv``, the terminal table).
     units : str
         Units of the values.
     """
@@ -150,6 +153,7 @@ class OutputVariable:
     store: str = "engine"
     prob_positive: bool = False
     detail: bool = False
+    in_table: bool = False
     units: str = UNITS
 
     def attrs(self, layout: Layout) -> dict[str, str]:
@@ -179,41 +183,43 @@ REGISTRY: tuple[OutputVariable, ...] = (
         "shortfall", _CELL, "Remaining need (shortfall)", "Restopgave",
         "Gross need minus arranged funding, Rebel's headline basis (excluding add-ons such as "
         "funderingsherstel). Negative = surplus.",
-        source="shortfall", prob_positive=True,
+        source="shortfall", prob_positive=True, in_table=True,
     ),
     OutputVariable(
         "shortfall_incl_addons", _CELL, "Remaining need including add-ons",
         "Restopgave inclusief aanvullende ramingen",
         "As shortfall, including add-ons (funderingsherstel and any other enabled add-on).",
-        source="shortfall_incl_addons", prob_positive=True,
+        source="shortfall_incl_addons", prob_positive=True, in_table=True,
     ),
     OutputVariable(
         "shortfall_all_pillars", _CELL[1:], "Remaining need, both pillars", "Totale restopgave (beide pijlers)",
         "Sum of the shortfall over pillars (Table 1 of the report).",
-        lambda t, _: np.add.reduce(t["shortfall"], axis=0), store="derived", prob_positive=True,
+        lambda t, _: np.add.reduce(t["shortfall"], axis=0), store="derived", prob_positive=True, in_table=True,
     ),
     OutputVariable(
         "shortfall_all_pillars_incl_addons", _CELL[1:], "Remaining need, both pillars, including add-ons",
         "Totale restopgave inclusief aanvullende ramingen", "Sum over pillars, including add-ons.",
         lambda t, _: np.add.reduce(t["shortfall_incl_addons"], axis=0), store="derived", prob_positive=True,
+        in_table=True,
     ),
     OutputVariable(
         "shortfall_per_year", _CELL[1:], "Remaining need per year, both pillars", "Resterende jaarlijkse opgave",
         "shortfall_all_pillars divided by the number of years in the period.",
         lambda t, lay: t["shortfall_all_pillars"] / lay.period_years[:, None, None, None],
-        store="derived", prob_positive=True, units="million EUR per year",
+        store="derived", prob_positive=True, in_table=True, units="million EUR per year",
     ),
     OutputVariable(
         "shortfall_all_periods", _CELL[2:], "Remaining need {horizon}, both pillars",
         "Totale restopgave {horizon} (beide pijlers)", "Sum of shortfall_all_pillars over the periods.",
         lambda t, _: np.add.reduce(t["shortfall_all_pillars"], axis=0), store="derived", prob_positive=True,
+        in_table=True,
     ),
     OutputVariable(
         "shortfall_all_periods_incl_addons", _CELL[2:], "Remaining need {horizon}, both pillars, including add-ons",
         "Totale restopgave {horizon} inclusief aanvullende ramingen",
         "Sum of shortfall_all_pillars_incl_addons over the periods.",
         lambda t, _: np.add.reduce(t["shortfall_all_pillars_incl_addons"], axis=0), store="derived",
-        prob_positive=True,
+        prob_positive=True, in_table=True,
     ),
     OutputVariable(
         "need", _CELL[:3], "Gross need", "Opgave", "Gross need by pillar, headline basis.", source="need_pillar"
@@ -253,13 +259,12 @@ REGISTRY: tuple[OutputVariable, ...] = (
     ),
 )
 
-_BY_NAME = {v.name: v for v in REGISTRY}
-REGISTRY_NAMES = frozenset(_BY_NAME)
 
 
-def variable(name: str) -> OutputVariable:
-    """The registry entry called ``name`` (KeyError if there is none)."""
-    return _BY_NAME[name]
+def variable(name: str) -> OutputVariable | None:
+    """The registry entry called ``name``, or None for a variable the registry does not
+    declare (e.g. a scenario difference)."""
+    return next((v for v in REGISTRY if v.name == name), None)
 
 
 def selected(detail: bool = False, names: Sequence[str] | None = None) -> tuple[OutputVariable, ...]:
@@ -299,3 +304,8 @@ def derive(
 def bytes_per_draw(layout: Layout, wanted: Sequence[OutputVariable]) -> int:
     """Bytes per draw of float64 arrays for ``wanted``."""
     return 8 * sum(v.cells(layout) for v in wanted)
+
+
+def table_variables() -> tuple[str, ...]:
+    """Names of the variables the summary tables list, in registry order."""
+    return tuple(v.name for v in REGISTRY if v.in_table)

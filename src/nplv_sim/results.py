@@ -18,7 +18,7 @@ from .core.seeding import RootSeed
 from .labels import COORD_LABELS
 from .schema import Assumptions
 
-__all__ = ["RunPlan", "estimate_bytes", "plan_run", "regenerate", "simulate", "to_dataset"]
+__all__ = ["RunPlan", "estimate_bytes", "plan_run", "regenerate", "simulate", "stored", "to_dataset"]
 
 # Achieved rank correlations are computed on at most this many draws (SE <= 0.007).
 ACHIEVED_SAMPLE = 20_000
@@ -184,7 +184,7 @@ def to_dataset(
             attrs=var.attrs(lay),
         )
     ds = ds.assign_coords(label_coords(plan, ds.dims))
-    if correlations and plan.cm.declared is not None and "input" in ds.dims:
+    if correlations and plan.cm.declared is not None:
         ds = _add_correlations(ds, plan.cm, x)
     describe_coords(ds)
     ds.attrs = plan.attrs(draws, call)
@@ -267,6 +267,32 @@ def run_kept(
     )
     execute(blocks(draws), sink, workers, blocks_per_task, None if progress is None else lambda d: progress(d, draws))
     return sink.inputs, sink.outputs
+
+
+def stored_variables(detail: bool, keep: Sequence[str] = ()) -> tuple[str, ...]:
+    """Names of the variables ``results.nc`` stores: the engine's, and the groups in ``keep``."""
+    return tuple(v.name for v in outputs.selected(detail) if v.store in ("engine", *keep))
+
+
+def stored(ds: xr.Dataset, keep: Sequence[str] = ()) -> xr.Dataset:
+    """What ``results.nc`` holds: the engine's arrays, plus the regenerable groups named in
+    ``keep`` (``"derived"``, ``"inputs"``); the rest is listed in
+    ``attrs['regenerable_variables']`` and comes back with :func:`regenerate`."""
+    bad = [k for k in keep if k not in outputs.STORE_GROUPS]
+    if bad:
+        raise validation.InvalidArgument(f"keep: unknown group {bad[0]!r}; choose from {', '.join(outputs.STORE_GROUPS)}")
+    drop = [
+        name for name in ds.data_vars
+        if outputs.variable(name) is not None and outputs.variable(name).store not in ("engine", *keep)
+    ]
+    out = ds.drop_vars(drop)
+    # Coordinates of dimensions no stored variable uses go too (e.g. input labels).
+    used = {d for v in out.data_vars.values() for d in v.dims}
+    out = out.drop_vars([c for c, v in out.coords.items() if v.dims and not set(v.dims) <= used])
+    left_out = [v.name for v in outputs.selected(bool(ds.attrs.get("detail", 0))) if v.name not in out]
+    out.attrs["regenerable_variables"] = ",".join(left_out)
+    out.attrs["regenerate_with"] = "nplv_sim.results.regenerate(xarray.open_dataset(path))"
+    return out
 
 
 def regenerate(ds: xr.Dataset, assumptions: Assumptions | None = None) -> xr.Dataset:

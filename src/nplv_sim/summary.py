@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import xarray as xr
@@ -58,8 +60,29 @@ def quantile_mcse(da: xr.DataArray, quantiles: Sequence[float], dim: str = "draw
     return _quantiles_and_mcse(da, quantiles, dim)[1]
 
 
-def summarize(ds: xr.Dataset, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> xr.Dataset:
-    """Summarise every variable with a ``draw`` dimension.
+def _cell_statistics(rows: np.ndarray, probs: np.ndarray, positive: bool) -> tuple[np.ndarray, ...]:
+    """Mean, sd, P(> 0) and quantiles (len(probs), cells) of ``rows`` (cells, n), one
+    cell at a time so that only one cell's copy is sorted at once."""
+    cells, n = rows.shape
+    mean, sd, prob = np.empty(cells), np.empty(cells), np.full(cells, np.nan)
+    quant = np.empty((probs.size, cells))
+    for c in range(cells):
+        row = rows[c]
+        mean[c] = row.mean()
+        sd[c] = row.std(ddof=1 if n > 1 else 0)
+        if positive:
+            prob[c] = np.count_nonzero(row > 0) / n
+        quant[:, c] = sample_quantiles(row[None, :], probs)[:, 0]
+    return mean, sd, prob, quant
+
+
+def summarize(
+    ds: xr.Dataset,
+    quantiles: Sequence[float] = DEFAULT_QUANTILES,
+    variables: Sequence[str] | None = None,
+    workers: int | None = None,
+) -> xr.Dataset:
+    """Summarise the variables with a ``draw`` dimension.
 
     Parameters
     ----------
@@ -67,30 +90,74 @@ def summarize(ds: xr.Dataset, quantiles: Sequence[float] = DEFAULT_QUANTILES) ->
         Output of :func:`nplv_sim.simulate`.
     quantiles : sequence of float
         Probabilities for the quantiles (default 0.05, 0.15, 0.5, 0.85, 0.95).
+    variables : sequence of str, optional
+        Only these variables (default: every variable with a ``draw`` dimension).
+    workers : int, optional
+        Threads summarising variables side by side (default: one per core); never
+        changes the numbers.
 
     Returns
     -------
     Dataset
         For each variable ``v``: ``v`` (quantiles, xarray's ``quantile`` coordinate),
-        ``v_mean``, ``v_sd``, ``v_mcse`` (standard error of each quantile) and, for
-        shortfall variables, ``v_prob_positive`` = P(v > 0). Attributes are kept.
+        ``v_mean``, ``v_sd``, ``v_mcse`` (standard error of each quantile, from
+        :mod:`nplv_sim.core.quantiles`) and, for the variables the output registry marks,
+        ``v_prob_positive`` = P(v > 0). Attributes are kept.
     """
-    q = validation.check_probabilities("quantiles", quantiles)
-    out = xr.Dataset(attrs=dict(ds.attrs))
+    q = np.asarray(validation.check_probabilities("quantiles", quantiles))
+    workers = validation.check_positive_int("workers", os.cpu_count() or 1 if workers is None else workers)
+    names = [name for name, da in ds.data_vars.items() if "draw" in da.dims and (variables is None or name in variables)]
+    if variables is not None:
+        unknown = sorted(set(variables) - set(names))
+        if unknown:
+            raise validation.InvalidArgument(f"summarize: no draw variable {unknown[0]!r} in the results")
     n = ds.sizes.get("draw", 0)
-    for name, da in ds.data_vars.items():
-        if "draw" not in da.dims:
-            continue
+    lo, hi = bracket_probs(q, n)
+    probs = np.concatenate([q, lo, hi])
+    k = q.size
+
+    def one(name: str) -> dict[str, xr.DataArray]:
+        da = ds[name]
+        other = [d for d in da.dims if d != "draw"]
+        shape = [da.sizes[d] for d in other]
+        positive = getattr(outputs.variable(name), "prob_positive", False)
+        rows = da.transpose(*other, "draw").values.reshape(-1, n)
+        mean, sd, prob, quant = _cell_statistics(rows, probs, positive)
+        coords = {d: da[d] for d in other if d in da.coords}
+        coords.update({c: v for c, v in da.coords.items() if "draw" not in v.dims and c not in da.dims})
         attrs = dict(da.attrs)
-        quant, mcse = _quantiles_and_mcse(da, q)
-        out[name] = quant.assign_attrs(attrs)
-        out[f"{name}_mean"] = da.mean("draw").assign_attrs({**attrs, "cell_methods": "draw: mean"})
-        out[f"{name}_sd"] = da.std("draw", ddof=1 if n > 1 else 0).assign_attrs({**attrs, "cell_methods": "draw: standard_deviation"})
-        out[f"{name}_mcse"] = mcse.assign_attrs({**attrs, "description": f"Monte Carlo standard error of the quantiles of {name}"})
-        if name in outputs.REGISTRY_NAMES and outputs.variable(name).prob_positive:
-            out[f"{name}_prob_positive"] = (da > 0).mean("draw").assign_attrs(
-                {"units": "1", "long_name": f"Kans op tekort ({attrs.get('long_name', name)})", "long_name_en": f"P({name} > 0)"}
+
+        def cells(a: np.ndarray) -> xr.DataArray:
+            return xr.DataArray(a.reshape(shape), dims=other, coords=coords)
+
+        def by_q(a: np.ndarray) -> xr.DataArray:
+            return xr.DataArray(a.reshape(k, *shape), dims=("quantile", *other), coords={**coords, "quantile": q})
+
+        res = {
+            name: by_q(quant[:k]).assign_attrs(attrs),
+            f"{name}_mean": cells(mean).assign_attrs({**attrs, "cell_methods": "draw: mean"}),
+            f"{name}_sd": cells(sd).assign_attrs({**attrs, "cell_methods": "draw: standard_deviation"}),
+            f"{name}_mcse": by_q(mcse_from_bracket(quant[k : 2 * k], quant[2 * k :], n)).assign_attrs(
+                {**attrs, "description": f"Monte Carlo standard error of the quantiles of {name}"}
+            ),
+        }
+        if positive:
+            res[f"{name}_prob_positive"] = cells(prob).assign_attrs(
+                {"units": "1", "long_name": f"Kans op tekort ({attrs.get('long_name', name)})",
+                 "long_name_en": f"P({name} > 0)"}
             )
-    out["quantile"].attrs.update(long_name="Kwantiel", long_name_en="Quantile", units="1")
+        return res
+
+    if workers > 1 and len(names) > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            parts = list(pool.map(one, names))
+    else:
+        parts = [one(name) for name in names]
+    out = xr.Dataset(attrs=dict(ds.attrs))
+    for part in parts:
+        for key, da in part.items():
+            out[key] = da
+    if "quantile" in out.coords:
+        out["quantile"].attrs.update(long_name="Kwantiel", long_name_en="Quantile", units="1")
     out.attrs["n_draws"] = n
     return out

@@ -65,13 +65,26 @@ def nearest_correlation(c: np.ndarray, max_iter: int = 500, tol: float = 1e-12) 
     return y
 
 
+def average_ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks (1..n) of a 1-d array, ties given their average rank (as ``scipy.stats.rankdata``)."""
+    n = values.shape[0]
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    first = np.concatenate([[True], ordered[1:] != ordered[:-1]]) if n else np.zeros(0, dtype=bool)
+    starts = np.flatnonzero(first)
+    ends = np.concatenate([starts[1:], [n]])
+    ranks = np.empty(n)
+    ranks[order] = ((starts + ends + 1) / 2.0)[np.cumsum(first) - 1]
+    return ranks
+
+
 def spearman(x: np.ndarray) -> np.ndarray:
     """Spearman rank correlation matrix of the columns of ``x`` (n, k); ties averaged."""
-    from scipy.stats import rankdata
-
-    ranks = rankdata(np.ascontiguousarray(np.asarray(x).T), axis=1)  # (k, n), contiguous rows
+    x = np.asarray(x)
+    ranks = np.stack([average_ranks(col) for col in x.T]) if x.shape[1] else np.empty((0, x.shape[0]))
     ranks -= ranks.mean(axis=1, keepdims=True)
     norm = np.sqrt((ranks * ranks).sum(axis=1))
     with np.errstate(invalid="ignore", divide="ignore"):
         ranks /= norm[:, None]
-    return np.atleast_2d(ranks @ ranks.T)
+    # einsum, not BLAS: a (k, n) x (n, k) product this small is faster without threads.
+    return np.atleast_2d(np.einsum("in,jn->ij", ranks, ranks))

@@ -16,10 +16,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
+
+
+def _stats() -> Any:
+    """scipy.stats, imported when first needed (it takes about a second to import, and
+    the samplers need only scipy.special)."""
+    from scipy import stats
+
+    return stats
 
 __all__ = [
     "LAWS",
@@ -110,7 +118,7 @@ class Law:
         pos += table.take(idx)
         return pos
 
-    def scipy(self) -> stats.rv_continuous | stats.rv_discrete | None:
+    def scipy(self) -> Any:
         """The equivalent frozen ``scipy.stats`` law (an independent oracle for tests)."""
         return None
 
@@ -201,7 +209,7 @@ class Uniform(Law):
         return self.low + (self.high - self.low) * np.asarray(u, dtype=float)
 
     def scipy(self):  # noqa: D102
-        return stats.uniform(self.low, self.high - self.low)
+        return _stats().uniform(self.low, self.high - self.low)
 
 
 @dataclass(frozen=True)
@@ -228,7 +236,7 @@ class Triangular(Law):
         return np.where(u < fc, left, right)
 
     def scipy(self):  # noqa: D102
-        return stats.triang((self.mode - self.low) / (self.high - self.low), self.low, self.high - self.low)
+        return _stats().triang((self.mode - self.low) / (self.high - self.low), self.low, self.high - self.low)
 
 
 @dataclass(frozen=True)
@@ -252,7 +260,7 @@ class Beta(Law):
         return self.low + (self.high - self.low) * special.betaincinv(self.alpha, self.beta, u)
 
     def scipy(self):  # noqa: D102
-        return stats.beta(self.alpha, self.beta, self.low, self.high - self.low)
+        return _stats().beta(self.alpha, self.beta, self.low, self.high - self.low)
 
 
 @dataclass(frozen=True)
@@ -285,7 +293,7 @@ class Pert(Law):
 
     def scipy(self):  # noqa: D102
         a, b = self.shape
-        return stats.beta(a, b, self.low, self.high - self.low)
+        return _stats().beta(a, b, self.low, self.high - self.low)
 
 
 @dataclass(frozen=True)
@@ -316,7 +324,7 @@ class Normal(Law):
         return _affine(z, self.sd, self.mean, out)
 
     def scipy(self):  # noqa: D102
-        return stats.norm(self.mean, self.sd)
+        return _stats().norm(self.mean, self.sd)
 
 
 @dataclass(frozen=True)
@@ -345,7 +353,7 @@ class TruncatedNormal(Law):
 
     def ppf(self, u: np.ndarray) -> np.ndarray:  # noqa: D102
         a, b = self._ab
-        return stats.truncnorm.ppf(u, a, b, loc=self.mean, scale=self.sd)
+        return _stats().truncnorm.ppf(u, a, b, loc=self.mean, scale=self.sd)
 
     def from_normal(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:  # noqa: D102
         if math.isinf(self.low) and math.isinf(self.high):
@@ -357,7 +365,7 @@ class TruncatedNormal(Law):
 
     def scipy(self):  # noqa: D102
         a, b = self._ab
-        return stats.truncnorm(a, b, loc=self.mean, scale=self.sd)
+        return _stats().truncnorm(a, b, loc=self.mean, scale=self.sd)
 
 
 @dataclass(frozen=True)
@@ -391,7 +399,7 @@ class LogNormal(Law):
         return np.exp(v, out=v)
 
     def scipy(self):  # noqa: D102
-        return stats.lognorm(self.sigma, scale=math.exp(self.mu))
+        return _stats().lognorm(self.sigma, scale=math.exp(self.mu))
 
 
 @dataclass(frozen=True)
@@ -454,7 +462,7 @@ class Discrete(Law):
         return min(vals), max(vals)
 
     def scipy(self):  # noqa: D102
-        return stats.rv_discrete(values=(np.arange(len(self.values)), self.probs))
+        return _stats().rv_discrete(values=(np.arange(len(self.values)), self.probs))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 
 import numpy as np
 from scipy import special
-from scipy.stats import qmc
 
 from .seeding import SOBOL_STREAM, RootSeed, block_rng
 
@@ -69,6 +68,8 @@ def normal_scores_t(
             strata = g.permutation(n)
             z[j] = _uniform_to_z((strata + g.random(n)) / n)
     elif method == "sobol":
+        from scipy.stats import qmc  # imported on demand: scipy.stats is slow to import
+
         sampler = qmc.Sobol(d=k, scramble=True, rng=block_rng(root, SOBOL_STREAM, block))
         m = int(np.ceil(np.log2(max(n, 2))))
         z[:] = _uniform_to_z(sampler.random_base2(m)[:n]).T
