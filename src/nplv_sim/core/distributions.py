@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 from scipy import special
@@ -65,7 +65,6 @@ class LawError(ValueError):
 class Law:
     """Base class: a univariate law with an exact ``ppf`` and a fast ``from_normal``."""
 
-    name: ClassVar[str] = "law"
     _table: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
@@ -119,7 +118,8 @@ class Law:
         return pos
 
     def scipy(self) -> Any:
-        """The equivalent frozen ``scipy.stats`` law (an independent oracle for tests)."""
+        """The equivalent frozen ``scipy.stats`` law (an independent oracle for tests), or
+        None where scipy has none (a discrete law on non-integer values)."""
         return None
 
     @property
@@ -176,7 +176,6 @@ def _coverage_z(coverage: float) -> float:
 class Fixed(Law):
     """A constant: ``value`` with probability 1."""
 
-    name: ClassVar[str] = "fixed"
     value: float = 0.0
 
     def __post_init__(self) -> None:
@@ -197,7 +196,6 @@ class Fixed(Law):
 class Uniform(Law):
     """Uniform on [low, high]."""
 
-    name: ClassVar[str] = "uniform"
     low: float = 0.0
     high: float = 1.0
 
@@ -216,7 +214,6 @@ class Uniform(Law):
 class Triangular(Law):
     """Triangular on [low, high] with the given mode."""
 
-    name: ClassVar[str] = "triangular"
     low: float = 0.0
     mode: float = 0.5
     high: float = 1.0
@@ -243,7 +240,6 @@ class Triangular(Law):
 class Beta(Law):
     """Beta(alpha, beta) scaled to [low, high] (default [0, 1]; for shares)."""
 
-    name: ClassVar[str] = "beta"
     alpha: float = 1.0
     beta: float = 1.0
     low: float = 0.0
@@ -267,7 +263,6 @@ class Beta(Law):
 class Pert(Law):
     """PERT on [low, high] with mode and shape ``lam`` (4 by default): a scaled beta."""
 
-    name: ClassVar[str] = "pert"
     low: float = 0.0
     mode: float = 0.5
     high: float = 1.0
@@ -300,7 +295,6 @@ class Pert(Law):
 class Normal(Law):
     """Normal(mean, sd); also from an interval: ``interval=[lo, hi], coverage=0.9``."""
 
-    name: ClassVar[str] = "normal"
     mean: float = 0.0
     sd: float = 1.0
 
@@ -331,7 +325,6 @@ class Normal(Law):
 class TruncatedNormal(Law):
     """Normal(mean, sd) truncated to [low, high]."""
 
-    name: ClassVar[str] = "truncnormal"
     mean: float = 0.0
     sd: float = 1.0
     low: float = -math.inf
@@ -372,7 +365,6 @@ class TruncatedNormal(Law):
 class LogNormal(Law):
     """Lognormal: ``exp(mu + sigma Z)``; also from ``median``/``sigma`` or an interval."""
 
-    name: ClassVar[str] = "lognormal"
     mu: float = 0.0
     sigma: float = 1.0
 
@@ -406,7 +398,6 @@ class LogNormal(Law):
 class Discrete(Law):
     """Finitely many ``values`` with probabilities ``probs`` (summing to 1)."""
 
-    name: ClassVar[str] = "discrete"
     values: tuple[float, ...] = (0.0,)
     probs: tuple[float, ...] = (1.0,)
 
@@ -461,15 +452,12 @@ class Discrete(Law):
         vals = [v for v, p in zip(self.values, self.probs, strict=True) if p > 0]
         return min(vals), max(vals)
 
-    def scipy(self):  # noqa: D102
-        return _stats().rv_discrete(values=(np.arange(len(self.values)), self.probs))
 
 
 @dataclass(frozen=True)
 class Bernoulli(Discrete):
     """1 with probability ``p``, else 0."""
 
-    name: ClassVar[str] = "bernoulli"
 
     @classmethod
     def with_p(cls, p: float) -> Bernoulli:
