@@ -16,10 +16,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
+from ._entry import report_interrupt
 from .assumptions import load_assumptions
 from .baseline import reconcile, reconciliation_csv, reconciliation_table
 from .errors import NplvError
-from .output import check_targets, prepare_dir, write_netcdf, write_text
+from .output import OutputSet, write_netcdf, write_text
 from .results import check_memory, simulate
 from .summary import DEFAULT_QUANTILES, summarize
 from .tables import summary_csv, summary_text
@@ -27,6 +28,8 @@ from .tables import summary_csv, summary_text
 __all__ = ["main"]
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+FORCE_FOLDER_HELP = "with --force, also write into a folder that holds other files (they are kept)"
 
 
 def _positive_int(text: str) -> int:
@@ -82,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     add_run_options(run)
     run.add_argument("--out", help="output folder (default: a new folder under results/)")
     run.add_argument("--force", action="store_true", help="replace existing output files")
+    run.add_argument("--force-folder", action="store_true", help=FORCE_FOLDER_HELP)
     run.add_argument("--detail", action="store_true", help="also keep need, funding and shortfall per component")
     run.add_argument("--quiet", action="store_true", help="no progress or summary table")
     run.add_argument("--engine", choices=("local", "dask"), default="local", help="where blocks are computed (dask: a LocalCluster, or --scheduler); identical numbers")
@@ -108,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     scen.add_argument("--scenario", action="append", help="scenario file or shipped name (repeatable; default: all shipped scenarios)")
     scen.add_argument("--out", help="output folder (default: a new folder under results/)")
     scen.add_argument("--force", action="store_true", help="replace existing output files")
+    scen.add_argument("--force-folder", action="store_true", help=FORCE_FOLDER_HELP)
     scen.set_defaults(func=_cmd_scenarios)
 
     rep = sub.add_parser("report", help="one folder: figures, tables, NetCDF and an HTML appendix draft", description="Run (or read with --results) a simulation and write one folder with figures (PNG/PDF/SVG), tables (CSV, XLSX), results.nc and report.html.")
@@ -115,7 +120,8 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--results", help="report on an existing results.nc instead of running")
     rep.add_argument("--lang", choices=("nl", "en"), default="nl", help="language of the report and figures (default nl)")
     rep.add_argument("--out", help="report folder (default: a new folder under results/)")
-    rep.add_argument("--force", action="store_true", help="replace an existing report folder")
+    rep.add_argument("--force", action="store_true", help="replace the files of an existing report (figures/, tables/, results.nc, report.html)")
+    rep.add_argument("--force-folder", action="store_true", help=FORCE_FOLDER_HELP)
     rep.set_defaults(func=_cmd_report)
 
     reg = sub.add_parser("register", help="write the assumptions register (Markdown)", description="Write the assumptions register generated from the files to DIR/assumptions.md.")
@@ -128,6 +134,7 @@ def _parser() -> argparse.ArgumentParser:
     base.add_argument("assumptions", nargs="?", help="assumptions file (default: the shipped one)")
     base.add_argument("--out", help="output folder for reconciliation.csv (default: a new folder under results/)")
     base.add_argument("--force", action="store_true", help="replace an existing reconciliation.csv")
+    base.add_argument("--force-folder", action="store_true", help=FORCE_FOLDER_HELP)
     base.set_defaults(func=_cmd_baseline)
     return parser
 
@@ -136,6 +143,12 @@ def default_out(prefix: str) -> Path:
     """A fresh folder name under ./results for this run."""
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     return Path("results") / f"{prefix}-{stamp}-{uuid.uuid4().hex[:6]}"
+
+
+def _outputs(args: argparse.Namespace, prefix: str, names: list[str]) -> OutputSet:
+    """The command's outputs in ``--out`` (default a new folder), checked before any work."""
+    folder = args.out if args.out is not None else default_out(prefix)
+    return OutputSet(folder, names, args.force, getattr(args, "force_folder", False))
 
 
 class Progress:
@@ -174,10 +187,21 @@ def _parse_precision(text: str) -> tuple[float | None, float | None]:
 
 def _cmd_run_summary_only(args: argparse.Namespace, a) -> int:
     """--stream and --precision: summaries merged block by block, no draws kept."""
-    out = prepare_dir(args.out or default_out("run"))
-    targets = [out / "summary.nc", out / "summary.csv"]
-    check_targets(targets, args.force)
+    outputs = _outputs(args, "run", ["summary.nc", "summary.csv"])
     show = not args.quiet
+    with outputs:
+        summary, note = _summary_only(args, a, show)
+        write_netcdf(summary, outputs.path("summary.nc"))
+        write_text(outputs.path("summary.csv"), summary_csv(summary))
+    if show:
+        print(summary_text(summary))
+    targets = outputs.targets
+    print(f"{note}\nwrote {targets[0]} and {targets[1]}")
+    return EXIT_OK
+
+
+def _summary_only(args: argparse.Namespace, a, show: bool):
+    """The streamed or precision-controlled summary and a line that describes it."""
     if args.precision:
         from .precision import simulate_to_precision
 
@@ -190,12 +214,7 @@ def _cmd_run_summary_only(args: argparse.Namespace, a) -> int:
 
         summary = simulate_summary(a, args.draws, rng=args.seed, method=args.method, quantiles=args.quantiles, workers=args.workers, progress=Progress(show and args.draws >= 200_000))
         note = "streamed summary (quantiles from fine histograms; see *_quantile_error_bound)"
-    write_netcdf(summary, targets[0], args.force)
-    write_text(targets[1], summary_csv(summary), args.force)
-    if show:
-        print(summary_text(summary))
-    print(f"{note}\nwrote {targets[0]} and {targets[1]}")
-    return EXIT_OK
+    return summary, note
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -207,19 +226,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
             raise NplvError("--stream and --precision run locally; drop --engine dask")
         return _cmd_run_summary_only(args, a)
     check_memory(a, args.draws, args.detail)
-    out = prepare_dir(args.out or default_out("run"))
-    targets = [out / "results.nc", out / "summary.csv"]
-    check_targets(targets, args.force)
+    outputs = _outputs(args, "run", ["results.nc", "summary.csv"])
     show = not args.quiet and args.draws >= 200_000
-    if args.engine == "dask":
-        from .distributed import simulate_dask
+    with outputs:
+        if args.engine == "dask":
+            from .distributed import simulate_dask
 
-        ds = simulate_dask(a, args.draws, rng=args.seed, method=args.method, client=args.scheduler, detail=args.detail, progress=Progress(show))
-    else:
-        ds = simulate(a, args.draws, rng=args.seed, method=args.method, workers=args.workers, detail=args.detail, progress=Progress(show))
-    summary = summarize(ds, args.quantiles)
-    write_netcdf(ds, targets[0], args.force)
-    write_text(targets[1], summary_csv(summary), args.force)
+            ds = simulate_dask(a, args.draws, rng=args.seed, method=args.method, client=args.scheduler, detail=args.detail, progress=Progress(show))
+        else:
+            ds = simulate(a, args.draws, rng=args.seed, method=args.method, workers=args.workers, detail=args.detail, progress=Progress(show))
+        summary = summarize(ds, args.quantiles)
+        write_netcdf(ds, outputs.path("results.nc"))
+        write_text(outputs.path("summary.csv"), summary_csv(summary))
+    targets = outputs.targets
     if not args.quiet:
         print(summary_text(summary))
         print(f"\nseed entropy {ds.attrs['seed_entropy']}; method {args.method}; assumptions {a.path}")
@@ -292,10 +311,11 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
 
     a = load_assumptions(args.assumptions)
     names = args.scenario or [p.stem for p in list_scenarios()]
-    out = prepare_dir(args.out or default_out("scenarios"))
-    target = out / "scenarios.nc"
-    check_targets([target], args.force)
-    ds = simulate_scenarios(a, names, args.draws, rng=args.seed, method=args.method, workers=args.workers)
+    outputs = _outputs(args, "scenarios", ["scenarios.nc"])
+    with outputs:
+        ds = simulate_scenarios(a, names, args.draws, rng=args.seed, method=args.method, workers=args.workers)
+        write_netcdf(ds, outputs.path("scenarios.nc"))
+    target = outputs.targets[0]
     diff = ds["shortfall_all_pillars_difference"].sel(netting="pillar")
     left = ds["shortfall_all_pillars"].sel(netting="pillar")
     print(f"Difference from the baseline, both pillars, pillar netting (EUR million; P5 / P50 / P95), {args.draws:,} draws, common random numbers")
@@ -306,7 +326,6 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
                 q = diff.sel(scenario=sc, period=period, scope=scope).quantile([0.05, 0.5, 0.95], dim="draw").values
                 r = left.sel(scenario=sc, period=period, scope=scope).quantile([0.05, 0.5, 0.95], dim="draw").values
                 print(f"{str(sc)[:27]:<28}{period:<7}{scope:<7}{q[0]:>9,.0f}{q[1]:>9,.0f}{q[2]:>9,.0f}   {r[1]:,.0f} [{r[0]:,.0f}-{r[2]:,.0f}]")
-    write_netcdf(ds, target, args.force)
     print(f"wrote {target}")
     return EXIT_OK
 
@@ -328,13 +347,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
             raise NplvError(f"{path}: cannot be read as NetCDF results ({type(exc).__name__})") from None
         if "shortfall" not in results or "input_value" not in results:
             raise NplvError(f"{path}: is not an nplv-sim results file (no 'shortfall' or 'input_value')")
-    out = Path(args.out) if args.out else default_out("report")
+    out = Path(args.out) if args.out is not None else default_out("report")
     start = time.perf_counter()
 
     def say(msg: str) -> None:
         print(f"  [{time.perf_counter() - start:6.1f} s] {msg}", file=sys.stderr, flush=True)
 
-    folder = build_report(a, out, args.draws, rng=args.seed, method=args.method, workers=args.workers, lang=args.lang, force=args.force, progress=say, results=results)
+    folder = build_report(a, out, args.draws, rng=args.seed, method=args.method, workers=args.workers, lang=args.lang, force=args.force, force_folder=args.force_folder, progress=say, results=results)
     print(f"wrote {folder}/report.html (and figures/, tables/, results.nc)")
     return EXIT_OK
 
@@ -343,20 +362,23 @@ def _cmd_register(args: argparse.Namespace) -> int:
     from .register import register_markdown
 
     a = load_assumptions(args.assumptions)
-    target = prepare_dir(args.out) / "assumptions.md"
-    write_text(target, register_markdown(a), args.force)
+    # docs/ holds other documents by design: only assumptions.md is replaced.
+    outputs = OutputSet(args.out, ["assumptions.md"], args.force, own_folder=False)
+    with outputs:
+        write_text(outputs.path("assumptions.md"), register_markdown(a))
+    target = outputs.targets[0]
     print(f"wrote {target}")
     return EXIT_OK
 
 
 def _cmd_baseline(args: argparse.Namespace) -> int:
     a = load_assumptions(args.assumptions)
-    out = prepare_dir(args.out or default_out("baseline"))
-    target = out / "reconciliation.csv"
-    check_targets([target], args.force)
-    rows = reconcile(a)
+    outputs = _outputs(args, "baseline", ["reconciliation.csv"])
+    with outputs:
+        rows = reconcile(a)
+        write_text(outputs.path("reconciliation.csv"), reconciliation_csv(rows))
+    target = outputs.targets[0]
     print(reconciliation_table(rows))
-    write_text(target, reconciliation_csv(rows), args.force)
     beyond = sum(not r["within_rounding"] for r in rows)
     print(f"\n{len(rows)} published figures, {len(rows) - beyond} within the report's rounding (10), {beyond} beyond; wrote {target}")
     return EXIT_OK
@@ -373,9 +395,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NplvError as exc:
         print(f"nplv-sim: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
-    except KeyboardInterrupt:
-        print("\nnplv-sim: interrupted; no partial results were written", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP: outputs were unstaged on the way out
+        return report_interrupt(exc)
     except Exception as exc:  # an internal error: one line unless debugging
         if os.environ.get("NPLV_SIM_DEBUG"):
             raise

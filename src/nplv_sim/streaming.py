@@ -794,18 +794,28 @@ def write_draws(
         The files written, in draw order. Each has ``attrs`` ``draw_start``,
         ``n_draws`` (in the file), ``n_draws_total``, ``file_index`` and ``n_files``.
     """
-    from .output import check_targets, prepare_dir, write_netcdf
+    from .output import OutputSet
 
     _check_common(draws, 1, 2)
     if isinstance(blocks_per_file, bool) or not isinstance(blocks_per_file, int) or blocks_per_file < 1:
         raise NplvError(f"blocks_per_file must be a positive whole number, got {blocks_per_file!r}")
     check_method(method)
     root = root_seed(rng)
-    folder = prepare_dir(directory)
     bounds = block_bounds(int(draws))
     groups = [list(range(i, min(i + blocks_per_file, len(bounds)))) for i in range(0, len(bounds), blocks_per_file)]
-    paths = [folder / f"draws-{i:05d}.nc" for i in range(len(groups))]
-    check_targets(paths, force)
+    names = [f"draws-{i:05d}.nc" for i in range(len(groups))]
+    # One set: the files appear together when the last is written, or not at all.
+    outputs = OutputSet(directory, names, force, own_folder=False)
+    with outputs:
+        _write_draw_files(assumptions, draws, method, root, detail, bounds, groups,
+                          [outputs.path(n) for n in names], progress)
+    return outputs.targets
+
+
+def _write_draw_files(assumptions, draws, method, root, detail, bounds, groups, paths, progress) -> None:
+    """The files of :func:`write_draws`, one group of blocks at a time."""
+    from .output import write_netcdf
+
     cm = compile_assumptions(assumptions)
     for i, (group, path) in enumerate(zip(groups, paths, strict=True)):
         blocks = [run_block(cm.arrays, cm.plan, method, root, b, bounds[b][1] - bounds[b][0], detail) for b in group]
@@ -814,11 +824,10 @@ def write_draws(
         del blocks
         ds = ds.assign_coords(draw=np.arange(start, start + ds.sizes["draw"]))
         ds.attrs.update(draw_start=start, n_draws_total=int(draws), file_index=i, n_files=len(groups))
-        write_netcdf(ds, path, force)
+        write_netcdf(ds, path)
         del ds
         if progress:
             progress(bounds[group[-1]][1], int(draws))
-    return paths
 
 
 def blocks_for(draws: int) -> int:
