@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from .core.distributions import LAWS, Z_MAX, Discrete, Fixed, LawError, LogNormal, Normal, make_law
+from .core.seeding import check_distinct_streams
 from .errors import AssumptionsError, suggest, suggest_or_list
 from .schema import (
     EFFECTS,
@@ -478,6 +479,9 @@ def load_assumptions(path: str | Path | None = None) -> Assumptions:
         _check_name(t, name)
         inputs.append(_input(t, name, names))
     _check_roles(path, inputs, vat_groups, addons, extra)
+    clash = check_distinct_streams([i.name for i in inputs])
+    if clash:
+        raise AssumptionsError(path, "inputs", clash, "rename one of them: they would draw the same random numbers")
 
     correlations = []
     raw_corr = top.raw("correlation", [])

@@ -14,7 +14,7 @@ How the standard error is estimated depends on the sampling method:
   same draws). Right in the limit for independent draws; conservative for Latin
   hypercube.
 * ``sobol``: from randomised replicates. Every block is a Sobol sequence with its own
-  independent scramble, seeded by ``SeedSequence(entropy, spawn_key=(*root, SOBOL_STREAM,
+  independent scramble, seeded by ``SeedSequence(entropy, spawn_key=(*root, *SOBOL_STREAM,
   block))`` (a seed spawned from the root), so the blocks are independent randomised-QMC
   replicates. The standard error of the pooled quantile is the standard deviation of the
   per-block quantiles divided by sqrt(number of blocks); at least ``min_blocks`` (default

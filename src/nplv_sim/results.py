@@ -14,7 +14,7 @@ from .compile import compile_assumptions
 from .core.correlation import spearman
 from .core.engine import BLOCK_SIZE, run
 from .core.sampling import METHODS
-from .core.seeding import resolve_seed
+from .core.seeding import STREAM_KEY_SCHEME, resolve_seed
 from .errors import NplvError
 from .labels import COORD_LABELS, UNITS, VARIABLES
 from .schema import Assumptions
@@ -210,6 +210,7 @@ def _to_dataset(a, cm, x, out, root, method, deterministic, detail, draws_last: 
         "scenario": a.scenario,
         "seed_entropy": str(entropy),
         "seed_spawn_key": ",".join(map(str, spawn_key)),
+        "stream_key_scheme": STREAM_KEY_SCHEME,
         "n_draws": draws,
         "sampling_method": "deterministic" if deterministic else method,
         "block_size": BLOCK_SIZE,
