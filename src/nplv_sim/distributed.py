@@ -15,6 +15,7 @@ client, so its memory bounds the run as for ``simulate``; for more draws than fi
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -26,7 +27,7 @@ from .compile import compile_assumptions
 from .core.engine import BLOCK_SIZE, SamplingPlan, block_bounds, run_block
 from .core.model import ModelArrays
 from .core.seeding import RootSeed
-from .errors import NplvError
+from .errors import NplvError, one_line
 from .schema import Assumptions
 from .streaming import SIMULATE_KEEP, dataset_from_blocks
 
@@ -35,6 +36,8 @@ __all__ = ["KEEP", "run_blocks", "simulate_dask"]
 # Outputs simulate() keeps (plus need and funding per component with detail=True).
 KEEP = SIMULATE_KEEP
 DETAIL_KEEP = ("need", "funding")
+# Seconds to wait for a --scheduler to answer before giving up with one line.
+SCHEDULER_TIMEOUT = 10
 
 
 def run_blocks(
@@ -84,11 +87,18 @@ def _client(client: Any) -> tuple[Any, list[Any]]:
 
     if client is None:
         workers = max(1, min(os.cpu_count() or 1, 4))
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        # Task errors still reach the caller as exceptions; the workers' own log lines
+        # (tracebacks about a scheduler that has just closed, on Ctrl-C) are noise here.
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                               silence_logs=logging.CRITICAL)
         new = Client(cluster)
         return new, [new, cluster]
     if isinstance(client, str):
-        new = Client(client)
+        try:
+            new = Client(client, timeout=SCHEDULER_TIMEOUT)
+        except (OSError, ValueError, TypeError, TimeoutError) as exc:  # a bad address or nobody listening
+            reason = one_line(str(exc)).split(": ")[-1][:120] or type(exc).__name__
+            raise NplvError(f"--scheduler {client!r}: cannot connect to a dask scheduler ({reason})") from None
         return new, [new]
     return client, []
 

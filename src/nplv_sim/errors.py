@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from ._entry import Interrupted  # defined with the signal handlers, dependency-free
+
 __all__ = [
     "AssumptionsError",
     "Interrupted",
@@ -91,19 +93,3 @@ class OutputError(NplvError):
 class OutputExistsError(OutputError):
     """The output exists and ``force`` was not given."""
 
-
-class Interrupted(KeyboardInterrupt):
-    """Ctrl-C, SIGTERM or SIGHUP: handled like Ctrl-C, with exit code 128 + the signal number.
-
-    A subclass of :class:`KeyboardInterrupt`, so every clean-up that handles Ctrl-C
-    (staging folders, worker pools) handles the other signals too.
-    """
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-    @property
-    def exit_code(self) -> int:
-        """The shell's convention: 128 + signal number (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP)."""
-        return 128 + self.signum
