@@ -260,6 +260,8 @@ class OutputSet:
                     done.append(self._place(name))
         except BaseException as exc:
             self._undo(done)
+            if isinstance(exc, OutputError) and not isinstance(exc, OutputExistsError):
+                raise
             if isinstance(exc, OutputExistsError):
                 raise OutputExistsError(f"{exc}; it appeared while this command ran, nothing was written") from None
             err = exc if isinstance(exc, OSError) else None
@@ -273,6 +275,8 @@ class OutputSet:
         src, dst = self.stage / name, self.folder / name  # type: ignore[operator]
         kept = None
         if _occupied(dst):
+            if dst.is_dir() and not dst.is_symlink() and not src.is_dir():
+                raise OutputError(f"{dst}: is a folder, not replaced by a file; nothing was written")
             if not self.force:
                 raise OutputExistsError(f"{dst}: already exists")
             kept = self.stage / f".old.{name}"  # type: ignore[operator]
