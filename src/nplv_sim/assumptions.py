@@ -38,7 +38,7 @@ from .schema import (
     Published,
     VatGroup,
 )
-from .tomlreader import Table, read_toml, tables
+from .tomlreader import AMOUNT_HINT, MAX_AMOUNT, Table, read_toml, tables
 
 __all__ = ["DEFAULT_ASSUMPTIONS", "default_assumptions_path", "load_assumptions", "load_facts"]
 
@@ -196,9 +196,11 @@ def load_facts(path: str | Path) -> Facts:
                 pillar=pillar,
                 label_nl=t.string("label_nl"),
                 label_en=t.string("label_en"),
-                need=MappingProxyType(t.mapping("need", period_names, low=0.0)),
+                need=MappingProxyType(t.mapping("need", period_names, low=0.0, high=MAX_AMOUNT)),
                 rijk_key=t.number("rijk_key", low=0.0, high=1.0),
-                published_rijk=MappingProxyType(t.mapping("published_rijk", period_names, low=0.0, required=False)),
+                published_rijk=MappingProxyType(
+                    t.mapping("published_rijk", period_names, low=0.0, required=False, high=MAX_AMOUNT)
+                ),
                 source=t.string("source"),
                 note=t.string("note", ""),
             )
@@ -283,8 +285,8 @@ def _funding_source(
         pillar=pillar,
         period=period,
         label_nl=t.string("label_nl", name),
-        cofin=t.number("cofin", low=0.0),
-        rijk=t.number("rijk", low=0.0),
+        cofin=t.number("cofin", low=0.0, high=MAX_AMOUNT),
+        rijk=t.number("rijk", low=0.0, high=MAX_AMOUNT),
         allocation=MappingProxyType({k: v / total for k, v in allocation.items()}),
         source=t.string("source"),
         note=t.string("note", ""),
@@ -314,7 +316,7 @@ def _published(t: Table, pillars: list[str], periods: list[str]) -> Published:
         period=period,
         scope=scope,
         netting=netting,
-        value=t.number("value"),
+        value=t.number("value", low=-MAX_AMOUNT, high=MAX_AMOUNT),
         source=t.string("source"),
         note=t.string("note", ""),
     )
@@ -454,7 +456,7 @@ def load_assumptions(path: str | Path | None = None) -> Assumptions:
             ExtraFunding(
                 name=name,
                 component=comp,
-                pro_rata=MappingProxyType(t.mapping("pro_rata_rijk", period_names, low=0.0)),
+                pro_rata=MappingProxyType(t.mapping("pro_rata_rijk", period_names, low=0.0, high=MAX_AMOUNT)),
                 local_match=t.number("local_match", 0.0, low=0.0),
                 label_en=t.string("label_en", name),
                 label_nl=t.string("label_nl", name),
@@ -674,6 +676,11 @@ def _input(t: Table, name: str, names: dict[str, list[str]]) -> Input:
             "distribution",
             f"{kind} law overflows: its extreme draws are {tails[0]:g} and {tails[1]:g}",
             "a spread this wide is surely a mistake",
+        )
+    extreme = max(abs(lo), abs(hi), *np.abs(tails)) if np.isfinite(lo) and np.isfinite(hi) else float(np.abs(tails).max())
+    if extreme > MAX_AMOUNT:  # a multiplier or share this large is an error too, and overflows in sums
+        raise t.error(
+            "distribution", f"{kind} law gives values up to {extreme:g}; no input may exceed {MAX_AMOUNT:g}", AMOUNT_HINT
         )
     unused = [k for k in t.data if k in _INPUT_META and k not in t.used and k not in _DOC_FIELDS]
     if unused:

@@ -12,6 +12,7 @@ import os
 import sys
 import time
 import uuid
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -29,6 +30,7 @@ __all__ = ["main"]
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
+FLOAT_WARNINGS = r"(overflow|invalid value|divide by zero) encountered"
 FORCE_FOLDER_HELP = "with --force, also write into a folder that holds other files (they are kept)"
 
 
@@ -391,7 +393,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if hasattr(args, "workers") and args.workers is None:
         args.workers = os.cpu_count() or 1
     try:
-        return args.func(args)
+        with warnings.catch_warnings():
+            # numpy's floating-point warnings would print several lines; a result they
+            # concern is refused by the finiteness check, in one line that names inputs.
+            warnings.filterwarnings("ignore", FLOAT_WARNINGS, RuntimeWarning)
+            return args.func(args)
     except NplvError as exc:
         print(f"nplv-sim: error: {exc}", file=sys.stderr)
         return EXIT_INPUT

@@ -16,6 +16,7 @@ from .core.engine import BLOCK_SIZE, run
 from .core.sampling import METHODS
 from .core.seeding import STREAM_KEY_SCHEME, resolve_seed
 from .errors import NplvError
+from .finite import check_finite
 from .labels import COORD_LABELS, UNITS, VARIABLES
 from .schema import Assumptions
 
@@ -218,6 +219,7 @@ def _to_dataset(a, cm, x, out, root, method, deterministic, detail, draws_last: 
         "correlation": "Gaussian copula on declared rank correlations" if cm.declared is not None else "independent inputs",
         "created": now,
     }
+    check_finite(ds, a.path)
     return ds
 
 
