@@ -359,7 +359,7 @@ _BOUNDS = {
 }
 
 
-def load_assumptions(path: str | Path | None = None) -> Assumptions:
+def load_assumptions(path: str | Path | None = None, allow_outside: bool = False) -> Assumptions:
     """Load and validate an assumptions file.
 
     Parameters
@@ -367,6 +367,10 @@ def load_assumptions(path: str | Path | None = None) -> Assumptions:
     path : str or Path, optional
         An uncertainty file (which names its facts file) or a facts file alone. None
         loads the shipped default, ``distributions/rebel_2026_uncertainty.toml``.
+    allow_outside : bool
+        Let an uncertainty file's ``facts = "..."`` name a file outside the uncertainty
+        file's folder (after following links). Off by default, so that a file someone
+        sent cannot make nplv-sim read ``/etc/passwd`` or ``~/.ssh``.
 
     Returns
     -------
@@ -387,6 +391,13 @@ def load_assumptions(path: str | Path | None = None) -> Assumptions:
     title = top.string("title")
     facts_name = top.string("facts")
     facts_path = (path.parent / facts_name).resolve()
+    home = path.resolve().parent
+    if not allow_outside and not facts_path.is_relative_to(home):
+        raise top.error(
+            "facts",
+            f"{facts_name!r} lies outside the folder of {path.name} ({str(home)!r})",
+            "put the facts file beside the uncertainty file, or pass --allow-outside",
+        )
     if not facts_path.exists():
         try:
             nearby = [f.name for f in facts_path.parent.glob("*.toml")]

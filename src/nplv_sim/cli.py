@@ -31,6 +31,7 @@ __all__ = ["main"]
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 FLOAT_WARNINGS = r"(overflow|invalid value|divide by zero) encountered"
+ALLOW_OUTSIDE_HELP = "let the uncertainty file name a facts file outside its own folder"
 FORCE_FOLDER_HELP = "with --force, also write into a folder that holds other files (they are kept)"
 
 
@@ -64,9 +65,15 @@ def _quantiles(text: str) -> tuple[float, ...]:
     return qs
 
 
+def _load(args: argparse.Namespace):
+    """The assumptions named on the command line (the facts file confined unless --allow-outside)."""
+    return load_assumptions(args.assumptions, allow_outside=args.allow_outside)
+
+
 def add_run_options(p: argparse.ArgumentParser) -> None:
     """Options shared by every command that runs a simulation."""
     p.add_argument("assumptions", nargs="?", help="assumptions file (default: the shipped Rebel 2026 register)")
+    p.add_argument("--allow-outside", action="store_true", help=ALLOW_OUTSIDE_HELP)
     p.add_argument("--draws", type=_positive_int, default=100_000, help="Monte Carlo draws (default 100000)")
     p.add_argument("--seed", type=_seed, default=None, help="seed for a repeatable run (default: fresh, recorded in the output)")
     p.add_argument("--method", choices=("random", "lhs", "sobol"), default="random", help="sampling method (default random)")
@@ -128,12 +135,14 @@ def _parser() -> argparse.ArgumentParser:
 
     reg = sub.add_parser("register", help="write the assumptions register (Markdown)", description="Write the assumptions register generated from the files to DIR/assumptions.md.")
     reg.add_argument("assumptions", nargs="?", help="assumptions file (default: the shipped one)")
+    reg.add_argument("--allow-outside", action="store_true", help=ALLOW_OUTSIDE_HELP)
     reg.add_argument("--out", default="docs", help="output folder (default docs)")
     reg.add_argument("--force", action="store_true", help="replace an existing assumptions.md")
     reg.set_defaults(func=_cmd_register)
 
     base = sub.add_parser("baseline", help="reconcile the deterministic baseline with the report", description="Print the reconciliation of every published figure and write it as CSV.")
     base.add_argument("assumptions", nargs="?", help="assumptions file (default: the shipped one)")
+    base.add_argument("--allow-outside", action="store_true", help=ALLOW_OUTSIDE_HELP)
     base.add_argument("--out", help="output folder for reconciliation.csv (default: a new folder under results/)")
     base.add_argument("--force", action="store_true", help="replace an existing reconciliation.csv")
     base.add_argument("--force-folder", action="store_true", help=FORCE_FOLDER_HELP)
@@ -220,7 +229,7 @@ def _summary_only(args: argparse.Namespace, a, show: bool):
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    a = load_assumptions(args.assumptions)
+    a = _load(args)
     if args.scheduler and args.engine != "dask":
         raise NplvError("--scheduler goes with --engine dask")
     if args.stream or args.precision:
@@ -255,7 +264,7 @@ def _policy_options(p: argparse.ArgumentParser) -> None:
 
 
 def _policy_run(args: argparse.Namespace):
-    a = load_assumptions(args.assumptions)
+    a = _load(args)
     if args.scenario:
         from .scenarios import load_scenario
 
@@ -311,7 +320,7 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
     from .comparison import simulate_scenarios
     from .scenarios import list_scenarios
 
-    a = load_assumptions(args.assumptions)
+    a = _load(args)
     names = args.scenario or [p.stem for p in list_scenarios()]
     outputs = _outputs(args, "scenarios", ["scenarios.nc"])
     with outputs:
@@ -333,22 +342,14 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    import xarray as xr
-
     from .report import build_report
 
-    a = load_assumptions(args.assumptions)
+    a = _load(args)
     results = None
     if args.results:
-        path = Path(args.results)
-        if not path.is_file():
-            raise NplvError(f"{path}: results file not found")
-        try:
-            results = xr.load_dataset(path)
-        except Exception as exc:  # any unreadable file is the user's input
-            raise NplvError(f"{path}: cannot be read as NetCDF results ({type(exc).__name__})") from None
-        if "shortfall" not in results or "input_value" not in results:
-            raise NplvError(f"{path}: is not an nplv-sim results file (no 'shortfall' or 'input_value')")
+        from .resultsfile import read_results
+
+        results = read_results(args.results, a)
     out = Path(args.out) if args.out is not None else default_out("report")
     start = time.perf_counter()
 
@@ -363,7 +364,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_register(args: argparse.Namespace) -> int:
     from .register import register_markdown
 
-    a = load_assumptions(args.assumptions)
+    a = _load(args)
     # docs/ holds other documents by design: only assumptions.md is replaced.
     outputs = OutputSet(args.out, ["assumptions.md"], args.force, own_folder=False)
     with outputs:
@@ -374,7 +375,7 @@ def _cmd_register(args: argparse.Namespace) -> int:
 
 
 def _cmd_baseline(args: argparse.Namespace) -> int:
-    a = load_assumptions(args.assumptions)
+    a = _load(args)
     outputs = _outputs(args, "baseline", ["reconciliation.csv"])
     with outputs:
         rows = reconcile(a)

@@ -145,6 +145,9 @@ def _figures(a: Assumptions, ds: xr.Dataset, summary: xr.Dataset, folder: Path, 
     save("fan", F.plot_fan(ds, published=published, lang=lang), "Waaier van de Rijksrestopgave per jaar", "Fan chart of the Rijk remaining need per year")
     for period in ("P1", "P2"):
         save(f"waterfall_{period}", F.plot_waterfall(ds, period=period, published=published, lang=lang), f"Van opgave via dekking naar restopgave, {period}", f"From need via funding to remaining need, {period}")
+    if not _has_uncertainty(ds):  # a facts file alone: nothing varies, no sensitivity to show
+        save("convergence", F.plot_convergence(ds, lang=lang), "Convergentie: lopende P85 van de Rijksrestopgave met Monte Carlo-band", "Convergence: running P85 of the Rijk remaining need with its Monte Carlo band")
+        return made
     progress("figures: sensitivity")
     sub = ds.isel(draw=slice(0, SENSITIVITY_DRAWS))
     sens = analyze_sensitivity(sub, n_bootstrap=50, rng=rng_seed)
@@ -162,6 +165,11 @@ def _figures(a: Assumptions, ds: xr.Dataset, summary: xr.Dataset, folder: Path, 
         save("scenarios", F.plot_scenarios(scen, lang=lang), "Verschil van elk scenario met de basis (gemeenschappelijke trekkingen)", "Difference of each scenario from the baseline (common random numbers)")
     save("convergence", F.plot_convergence(ds, lang=lang), "Convergentie: lopende P85 van de Rijksrestopgave met Monte Carlo-band", "Convergence: running P85 of the Rijk remaining need with its Monte Carlo band")
     return made
+
+
+def _has_uncertainty(ds: xr.Dataset) -> bool:
+    """Whether any input was drawn (not so for a facts file alone)."""
+    return "input_random" in ds.coords and bool((ds["input_random"].values == 1).any())
 
 
 # What a report folder holds; --force replaces these and nothing else.
@@ -234,7 +242,7 @@ def build_report(
         write_netcdf(ds, stage / "results.nc")
         appendix = appendix_table(appendix_rows(summary, published=a.facts.published, draws=ds), summary, lang=lang)
         say("variance-based (Sobol) indices")
-        sobol = _sobol_table(a, seed, lang)
+        sobol = _sobol_table(a, seed, lang) if _has_uncertainty(ds) else ""
         write_text(stage / "report.html", _html(a, ds, summary, figs, rows, appendix, stage, lang, sobol))
     return outputs.folder
 

@@ -1,9 +1,9 @@
-"""Text from assumptions files made safe for where it is shown: spreadsheets and figures.
+"""Text from assumptions files made safe for spreadsheets.
 
 Labels, sources and notes come from files a user may have been sent. In a spreadsheet a
 cell that starts with ``=``, ``+``, ``-`` or ``@`` is read as a formula (``=HYPERLINK(...)``
-becomes a live link); in a matplotlib label an even number of ``$`` switches to mathtext,
-where an unknown macro is an error. Both helpers are cheap and idempotent where it matters.
+becomes a live link). (Figures are safe by their style: ``text.parse_math`` is off in
+:data:`nplv_sim.figures.style.RC`, so ``$`` in a label is shown as it is.)
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["FORMULA_PREFIXES", "mathtext_safe", "spreadsheet_safe"]
+__all__ = ["FORMULA_PREFIXES", "spreadsheet_safe"]
 
 # Characters with which Excel, LibreOffice and Google Sheets start a formula; tab and
 # carriage return are on OWASP's list because some programs strip them first.
@@ -42,18 +42,3 @@ def spreadsheet_safe(value: Any) -> Any:
         return value
     return "'" + value
 
-
-def mathtext_safe(text: str) -> str:
-    """``text`` with every ``$`` escaped, so matplotlib shows it literally (no mathtext).
-
-    Parameters
-    ----------
-    text : str
-        A label from a file.
-
-    Returns
-    -------
-    str
-        The label with ``$`` written as ``\\$`` (already escaped dollars are kept).
-    """
-    return re.sub(r"(?<!\\)\$", r"\\$", str(text))

@@ -68,8 +68,11 @@ def _toml_error(path: Path, text: str, exc: tomllib.TOMLDecodeError) -> Assumpti
         line = lines[lineno - 1].strip() if 0 < lineno <= len(lines) else ""
         if len(line) > 60:
             line = line[:57] + "..."
+        # The line is quoted only from a .toml file: an error must never show a line of
+        # another kind of file (a facts = "/etc/passwd" given with --allow-outside).
+        quote = line and path.suffix.lower() == ".toml"
         message = f"line {lineno}, column {found.group(2)}: {message[: found.start()].strip()}" + (
-            f": {line!r}" if line else ""
+            f": {line!r}" if quote else ""
         )
     hint = next((h for key, h in _TOML_HINTS if key in str(exc)), "")
     return AssumptionsError(path, "", f"invalid TOML at {message}" if found else f"invalid TOML: {message}", hint)
