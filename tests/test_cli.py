@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import xarray as xr
 
+import nplv_sim
 from nplv_sim.cli import main
+
+# Subprocesses run in other folders: point them at this source tree, not an installed copy.
+ENV = {**os.environ, "PYTHONPATH": str(Path(nplv_sim.__file__).resolve().parent.parent)}
 
 
 def test_run_writes_netcdf_and_summary(tmp_path, capsys):
@@ -61,12 +67,12 @@ def test_unwritable_output_is_a_clear_error(tmp_path, capsys):
 
 @pytest.mark.parametrize("argv", [["--help"], ["run", "--help"], ["baseline", "--help"]])
 def test_help_everywhere(argv):
-    out = subprocess.run([sys.executable, "-m", "nplv_sim", *argv], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-m", "nplv_sim", *argv], capture_output=True, text=True, env=ENV)
     assert out.returncode == 0 and "usage:" in out.stdout
 
 
 def test_default_output_folder_is_new_for_each_run(tmp_path):
-    runs = [subprocess.run([sys.executable, "-m", "nplv_sim", "run", "--draws", "200", "--quiet"], cwd=tmp_path, capture_output=True, text=True) for _ in range(2)]
+    runs = [subprocess.run([sys.executable, "-m", "nplv_sim", "run", "--draws", "200", "--quiet"], cwd=tmp_path, capture_output=True, text=True, env=ENV) for _ in range(2)]
     assert all(r.returncode == 0 for r in runs), runs[0].stderr
     assert len(list((tmp_path / "results").iterdir())) == 2
 

@@ -1,7 +1,5 @@
 """``python -m nplv_sim`` runs the command-line interface."""
 
-import sys
+from ._entry import run
 
-from .cli import main
-
-sys.exit(main())
+run()

@@ -26,6 +26,7 @@ import xarray as xr
 from .errors import NplvError
 from .formatting import MISSING, format_number, format_percent, term
 from .output import check_targets, write_text, write_with
+from .safetext import spreadsheet_safe
 
 __all__ = ["APPENDIX_QUANTILES", "appendix_csv", "appendix_rows", "appendix_table", "report_figure", "write_appendix"]
 
@@ -170,14 +171,14 @@ def appendix_csv(rows: Sequence[Mapping[str, Any]], summary: xr.Dataset | None =
         head, body = appendix_table(rows, summary, "nl")
         writer = csv.writer(buf, delimiter=";", lineterminator="\n")
         writer.writerow(head)
-        writer.writerows(body)
+        writer.writerows([[spreadsheet_safe(c) for c in row] for row in body])
         return buf.getvalue()
     fields = list(rows[0]) if rows else ["variable"]
     writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for r in rows:
-        writer.writerow({k: ("" if isinstance(v, float) and np.isnan(v) else f"{v:.6g}" if isinstance(v, float) else v)
-                         for k, v in r.items()})
+        writer.writerow({k: ("" if isinstance(v, float) and np.isnan(v) else f"{v:.6g}" if isinstance(v, float)
+                             else spreadsheet_safe(v)) for k, v in r.items()})
     return buf.getvalue()
 
 
@@ -195,7 +196,8 @@ def _xlsx(path: Path, rows: Sequence[Mapping[str, Any]], summary: xr.Dataset | N
     ws.append(head)
     for r in rows:
         period = _period_text(summary, r["period"], "nl") if summary is not None else r["period"]
-        ws.append([names.get(r["pillar"], r["pillar"]), period, term(r["scope"], "nl").capitalize(),
+        ws.append([spreadsheet_safe(names.get(r["pillar"], r["pillar"])), spreadsheet_safe(period),
+                   term(r["scope"], "nl").capitalize(),
                    *[None if np.isnan(r[k]) else round(r[k], 1) for k in (*_Q, "mean", "mcse_max", "report")],
                    None if np.isnan(r["report_percentile"]) else r["report_percentile"]])
     for row in ws.iter_rows(min_row=2):
@@ -214,7 +216,7 @@ def _xlsx(path: Path, rows: Sequence[Mapping[str, Any]], summary: xr.Dataset | N
     fields = list(rows[0]) if rows else []
     data.append(fields)
     for r in rows:
-        data.append([None if isinstance(v, float) and np.isnan(v) else v for v in r.values()])
+        data.append([None if isinstance(v, float) and np.isnan(v) else spreadsheet_safe(v) for v in r.values()])
     notes = wb.create_sheet("Toelichting")
     attrs = dict(summary.attrs) if summary is not None else {}
     notes.append(["Bedragen in miljoenen euro (€ mln.); MC-fout = grootste Monte Carlo-standaardfout "
@@ -224,7 +226,7 @@ def _xlsx(path: Path, rows: Sequence[Mapping[str, Any]], summary: xr.Dataset | N
     for key in ("title", "references", "nplv_sim_version", "assumptions_file", "assumptions_sha256", "seed_entropy",
                 "n_draws", "sampling_method", "correlation", "created"):
         if key in attrs:
-            notes.append([key, str(attrs[key])])
+            notes.append([key, spreadsheet_safe(str(attrs[key]))])  # e.g. the facts file's `report`
     wb.properties.creator = "nplv-sim"
     wb.save(path)
 

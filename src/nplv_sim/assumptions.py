@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from .core.distributions import LAWS, Z_MAX, Discrete, Fixed, LawError, LogNormal, Normal, make_law
+from .core.seeding import check_distinct_streams
 from .errors import AssumptionsError, suggest, suggest_or_list
 from .schema import (
     EFFECTS,
@@ -37,7 +38,7 @@ from .schema import (
     Published,
     VatGroup,
 )
-from .tomlreader import Table, read_toml, tables
+from .tomlreader import AMOUNT_HINT, MAX_AMOUNT, Table, read_toml, tables
 
 __all__ = ["DEFAULT_ASSUMPTIONS", "default_assumptions_path", "load_assumptions", "load_facts"]
 
@@ -195,9 +196,11 @@ def load_facts(path: str | Path) -> Facts:
                 pillar=pillar,
                 label_nl=t.string("label_nl"),
                 label_en=t.string("label_en"),
-                need=MappingProxyType(t.mapping("need", period_names, low=0.0)),
+                need=MappingProxyType(t.mapping("need", period_names, low=0.0, high=MAX_AMOUNT)),
                 rijk_key=t.number("rijk_key", low=0.0, high=1.0),
-                published_rijk=MappingProxyType(t.mapping("published_rijk", period_names, low=0.0, required=False)),
+                published_rijk=MappingProxyType(
+                    t.mapping("published_rijk", period_names, low=0.0, required=False, high=MAX_AMOUNT)
+                ),
                 source=t.string("source"),
                 note=t.string("note", ""),
             )
@@ -282,8 +285,8 @@ def _funding_source(
         pillar=pillar,
         period=period,
         label_nl=t.string("label_nl", name),
-        cofin=t.number("cofin", low=0.0),
-        rijk=t.number("rijk", low=0.0),
+        cofin=t.number("cofin", low=0.0, high=MAX_AMOUNT),
+        rijk=t.number("rijk", low=0.0, high=MAX_AMOUNT),
         allocation=MappingProxyType({k: v / total for k, v in allocation.items()}),
         source=t.string("source"),
         note=t.string("note", ""),
@@ -313,7 +316,7 @@ def _published(t: Table, pillars: list[str], periods: list[str]) -> Published:
         period=period,
         scope=scope,
         netting=netting,
-        value=t.number("value"),
+        value=t.number("value", low=-MAX_AMOUNT, high=MAX_AMOUNT),
         source=t.string("source"),
         note=t.string("note", ""),
     )
@@ -356,7 +359,7 @@ _BOUNDS = {
 }
 
 
-def load_assumptions(path: str | Path | None = None) -> Assumptions:
+def load_assumptions(path: str | Path | None = None, allow_outside: bool = False) -> Assumptions:
     """Load and validate an assumptions file.
 
     Parameters
@@ -364,6 +367,10 @@ def load_assumptions(path: str | Path | None = None) -> Assumptions:
     path : str or Path, optional
         An uncertainty file (which names its facts file) or a facts file alone. None
         loads the shipped default, ``distributions/rebel_2026_uncertainty.toml``.
+    allow_outside : bool
+        Let an uncertainty file's ``facts = "..."`` name a file outside the uncertainty
+        file's folder (after following links). Off by default, so that a file someone
+        sent cannot make nplv-sim read ``/etc/passwd`` or ``~/.ssh``.
 
     Returns
     -------
@@ -384,6 +391,13 @@ def load_assumptions(path: str | Path | None = None) -> Assumptions:
     title = top.string("title")
     facts_name = top.string("facts")
     facts_path = (path.parent / facts_name).resolve()
+    home = path.resolve().parent
+    if not allow_outside and not facts_path.is_relative_to(home):
+        raise top.error(
+            "facts",
+            f"{facts_name!r} lies outside the folder of {path.name} ({str(home)!r})",
+            "put the facts file beside the uncertainty file, or pass --allow-outside",
+        )
     if not facts_path.exists():
         try:
             nearby = [f.name for f in facts_path.parent.glob("*.toml")]
@@ -453,7 +467,7 @@ def load_assumptions(path: str | Path | None = None) -> Assumptions:
             ExtraFunding(
                 name=name,
                 component=comp,
-                pro_rata=MappingProxyType(t.mapping("pro_rata_rijk", period_names, low=0.0)),
+                pro_rata=MappingProxyType(t.mapping("pro_rata_rijk", period_names, low=0.0, high=MAX_AMOUNT)),
                 local_match=t.number("local_match", 0.0, low=0.0),
                 label_en=t.string("label_en", name),
                 label_nl=t.string("label_nl", name),
@@ -478,6 +492,9 @@ def load_assumptions(path: str | Path | None = None) -> Assumptions:
         _check_name(t, name)
         inputs.append(_input(t, name, names))
     _check_roles(path, inputs, vat_groups, addons, extra)
+    clash = check_distinct_streams([i.name for i in inputs])
+    if clash:
+        raise AssumptionsError(path, "inputs", clash, "rename one of them: they would draw the same random numbers")
 
     correlations = []
     raw_corr = top.raw("correlation", [])
@@ -670,6 +687,11 @@ def _input(t: Table, name: str, names: dict[str, list[str]]) -> Input:
             "distribution",
             f"{kind} law overflows: its extreme draws are {tails[0]:g} and {tails[1]:g}",
             "a spread this wide is surely a mistake",
+        )
+    extreme = max(abs(lo), abs(hi), *np.abs(tails)) if np.isfinite(lo) and np.isfinite(hi) else float(np.abs(tails).max())
+    if extreme > MAX_AMOUNT:  # a multiplier or share this large is an error too, and overflows in sums
+        raise t.error(
+            "distribution", f"{kind} law gives values up to {extreme:g}; no input may exceed {MAX_AMOUNT:g}", AMOUNT_HINT
         )
     unused = [k for k in t.data if k in _INPUT_META and k not in t.used and k not in _DOC_FIELDS]
     if unused:

@@ -8,6 +8,7 @@ import io
 import xarray as xr
 
 from .results import simulate
+from .safetext import spreadsheet_safe
 from .schema import Assumptions
 
 __all__ = ["RECONCILIATION_COLUMNS", "reconcile", "reconciliation_csv", "reconciliation_table"]
@@ -68,7 +69,7 @@ def reconciliation_csv(rows: list[dict[str, object]]) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=[*RECONCILIATION_COLUMNS, "within_rounding"], lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows([{k: spreadsheet_safe(v) for k, v in r.items()} for r in rows])  # names and notes from files
     return buf.getvalue()
 
 

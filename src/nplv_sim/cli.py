@@ -13,11 +13,13 @@ import os
 import sys
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from . import __version__
+from ._entry import report_interrupt
 from .errors import NplvError
 
 
@@ -35,8 +37,6 @@ def _lazy(module: str, name: str) -> Callable[..., Any]:
 load_assumptions = _lazy(".assumptions", "load_assumptions")
 simulate = _lazy(".results", "simulate")
 summarize = _lazy(".summary", "summarize")
-prepare_dir = _lazy(".output", "prepare_dir")
-check_targets = _lazy(".output", "check_targets")
 write_netcdf = _lazy(".output", "write_netcdf")
 write_text = _lazy(".output", "write_text")
 summary_csv = _lazy(".tables", "summary_csv")
@@ -48,6 +48,10 @@ reconciliation_table = _lazy(".baseline", "reconciliation_table")
 __all__ = ["main"]
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+FLOAT_WARNINGS = r"(overflow|invalid value|divide by zero) encountered"
+ALLOW_OUTSIDE_HELP = "let the uncertainty file name a facts file outside its own folder"
+FORCE_FOLDER_HELP = "with --force, also write into a folder that holds other files (they are kept)"
 
 
 def _positive_int(text: str) -> int:
@@ -80,9 +84,15 @@ def _quantiles(text: str) -> tuple[float, ...]:
     return qs
 
 
+def _load(args: argparse.Namespace):
+    """The assumptions named on the command line (the facts file confined unless --allow-outside)."""
+    return load_assumptions(args.assumptions, allow_outside=args.allow_outside)
+
+
 def add_run_options(p: argparse.ArgumentParser) -> None:
     """Options shared by every command that runs a simulation."""
     p.add_argument("assumptions", nargs="?", help="assumptions file (default: the shipped Rebel 2026 register)")
+    p.add_argument("--allow-outside", action="store_true", help=ALLOW_OUTSIDE_HELP)
     p.add_argument("--draws", type=_positive_int, default=100_000, help="Monte Carlo draws (default 100000)")
     p.add_argument("--seed", type=_seed, default=None, help="seed for a repeatable run (default: fresh, recorded in the output)")
     p.add_argument("--method", choices=("random", "lhs", "sobol"), default="random", help="sampling method (default random)")
@@ -103,6 +113,7 @@ def _parser() -> argparse.ArgumentParser:
     add_run_options(run)
     run.add_argument("--out", help="output folder (default: a new folder under results/)")
     run.add_argument("--force", action="store_true", help="replace existing output files")
+    run.add_argument("--force-folder", action="store_true", help=FORCE_FOLDER_HELP)
     run.add_argument("--detail", action="store_true", help="also keep need, funding and shortfall per component")
     run.add_argument("--keep", type=_keep_groups, default=(), help="also store in results.nc what the seed regenerates: 'derived' (sums over pillars and periods, per year), 'inputs' (drawn input values) or 'inputs,derived'")
     run.add_argument("--quiet", action="store_true", help="no progress or summary table")
@@ -130,6 +141,7 @@ def _parser() -> argparse.ArgumentParser:
     scen.add_argument("--scenario", action="append", help="scenario file or shipped name (repeatable; default: all shipped scenarios)")
     scen.add_argument("--out", help="output folder (default: a new folder under results/)")
     scen.add_argument("--force", action="store_true", help="replace existing output files")
+    scen.add_argument("--force-folder", action="store_true", help=FORCE_FOLDER_HELP)
     scen.set_defaults(func=_cmd_scenarios)
 
     rep = sub.add_parser("report", help="one folder: figures, tables, NetCDF and an HTML appendix draft", description="Run (or read with --results) a simulation and write one folder with figures (PNG/PDF/SVG), tables (CSV, XLSX), results.nc and report.html.")
@@ -137,19 +149,23 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--results", help="report on an existing results.nc instead of running")
     rep.add_argument("--lang", choices=("nl", "en"), default="nl", help="language of the report and figures (default nl)")
     rep.add_argument("--out", help="report folder (default: a new folder under results/)")
-    rep.add_argument("--force", action="store_true", help="replace an existing report folder")
+    rep.add_argument("--force", action="store_true", help="replace the files of an existing report (figures/, tables/, results.nc, report.html)")
+    rep.add_argument("--force-folder", action="store_true", help=FORCE_FOLDER_HELP)
     rep.set_defaults(func=_cmd_report)
 
     reg = sub.add_parser("register", help="write the assumptions register (Markdown)", description="Write the assumptions register generated from the files to DIR/assumptions.md.")
     reg.add_argument("assumptions", nargs="?", help="assumptions file (default: the shipped one)")
+    reg.add_argument("--allow-outside", action="store_true", help=ALLOW_OUTSIDE_HELP)
     reg.add_argument("--out", default="docs", help="output folder (default docs)")
     reg.add_argument("--force", action="store_true", help="replace an existing assumptions.md")
     reg.set_defaults(func=_cmd_register)
 
     base = sub.add_parser("baseline", help="reconcile the deterministic baseline with the report", description="Print the reconciliation of every published figure and write it as CSV.")
     base.add_argument("assumptions", nargs="?", help="assumptions file (default: the shipped one)")
+    base.add_argument("--allow-outside", action="store_true", help=ALLOW_OUTSIDE_HELP)
     base.add_argument("--out", help="output folder for reconciliation.csv (default: a new folder under results/)")
     base.add_argument("--force", action="store_true", help="replace an existing reconciliation.csv")
+    base.add_argument("--force-folder", action="store_true", help=FORCE_FOLDER_HELP)
     base.set_defaults(func=_cmd_baseline)
     return parser
 
@@ -166,6 +182,14 @@ def _keep_groups(text: str) -> tuple[str, ...]:
     if bad or not groups:
         raise argparse.ArgumentTypeError(f"must be 'derived', 'inputs' or 'inputs,derived', got {text!r}")
     return groups
+
+
+def _outputs(args: argparse.Namespace, prefix: str, names: list[str]):
+    """The command's outputs in ``--out`` (default a new folder), checked before any work."""
+    from .output import OutputSet
+
+    folder = args.out if args.out is not None else default_out(prefix)
+    return OutputSet(folder, names, args.force, getattr(args, "force_folder", False))
 
 
 def Progress(enabled: bool):  # noqa: N802 - kept as the name the commands call
@@ -193,14 +217,27 @@ def _parse_precision(text: str) -> tuple[float | None, float | None]:
 
 def _cmd_run_summary_only(args: argparse.Namespace, a) -> int:
     """--stream and --precision: summaries merged block by block, no draws kept."""
-    from .summary import DEFAULT_QUANTILES
-
-    out = prepare_dir(args.out or default_out("run"))
-    targets = [out / "summary.nc", out / "summary.csv"]
-    check_targets(targets, args.force)
+    outputs = _outputs(args, "run", ["summary.nc", "summary.csv"])
     show = not args.quiet
     progress = Progress(show)
-    progress.phase("drawing")
+    with outputs:
+        progress.phase("drawing")
+        summary, note = _summary_only(args, a, progress)
+        progress.phase("writing")
+        write_netcdf(summary, outputs.path("summary.nc"))
+        write_text(outputs.path("summary.csv"), summary_csv(summary))
+    progress.finish()
+    if show:
+        print(summary_text(summary))
+    targets = outputs.targets
+    print(f"{note}\nwrote {targets[0]} and {targets[1]}")
+    return EXIT_OK
+
+
+def _summary_only(args: argparse.Namespace, a, progress):
+    """The streamed or precision-controlled summary and a line that describes it."""
+    from .summary import DEFAULT_QUANTILES
+
     if args.precision:
         from .precision import simulate_to_precision
 
@@ -213,14 +250,7 @@ def _cmd_run_summary_only(args: argparse.Namespace, a) -> int:
 
         summary = simulate_summary(a, args.draws, rng=args.seed, method=args.method, quantiles=args.quantiles or DEFAULT_QUANTILES, workers=args.workers, progress=progress)
         note = "streamed summary (quantiles from fine histograms; see *_quantile_error_bound)"
-    progress.phase("writing")
-    write_netcdf(summary, targets[0], args.force)
-    write_text(targets[1], summary_csv(summary), args.force)
-    progress.finish()
-    if show:
-        print(summary_text(summary))
-    print(f"{note}\nwrote {targets[0]} and {targets[1]}")
-    return EXIT_OK
+    return summary, note
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -229,7 +259,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from .summary import DEFAULT_QUANTILES
     from .validation import check_memory
 
-    a = load_assumptions(args.assumptions)
+    a = _load(args)
     if args.scheduler and args.engine != "dask":
         raise NplvError("--scheduler goes with --engine dask")
     if args.stream or args.precision:
@@ -240,24 +270,24 @@ def _cmd_run(args: argparse.Namespace) -> int:
     wanted = set(stored_variables(args.detail, args.keep)) | set(table_variables())
     plan = plan_run(a, args.seed, args.method, detail=args.detail, variables=sorted(wanted))
     check_memory(estimate_bytes(plan, args.draws), args.draws)
-    out = prepare_dir(args.out or default_out("run"))
-    targets = [out / "results.nc", out / "summary.csv"]
-    check_targets(targets, args.force)
+    outputs = _outputs(args, "run", ["results.nc", "summary.csv"])
     progress = Progress(not args.quiet and args.draws >= 200_000)
-    progress.phase("drawing")
-    if args.engine == "dask":
-        from .distributed import simulate_dask
+    with outputs:
+        progress.phase("drawing")
+        if args.engine == "dask":
+            from .distributed import simulate_dask
 
-        ds = simulate_dask(a, args.draws, rng=args.seed, method=args.method, client=args.scheduler, detail=args.detail, progress=progress)
-    else:
-        x, engine = run_kept(plan, args.draws, args.workers, progress=progress)
-        ds = to_dataset(plan, x, engine)
-    progress.phase("summarising")
-    summary = summarize(ds, args.quantiles or DEFAULT_QUANTILES, variables=table_variables(), workers=args.workers)
-    progress.phase("writing")
-    write_netcdf(stored(ds, args.keep), targets[0], args.force)
-    write_text(targets[1], summary_csv(summary), args.force)
+            ds = simulate_dask(a, args.draws, rng=args.seed, method=args.method, client=args.scheduler, detail=args.detail, progress=progress)
+        else:
+            x, engine = run_kept(plan, args.draws, args.workers, progress=progress)
+            ds = to_dataset(plan, x, engine)
+        progress.phase("summarising")
+        summary = summarize(ds, args.quantiles or DEFAULT_QUANTILES, variables=table_variables(), workers=args.workers)
+        progress.phase("writing")
+        write_netcdf(stored(ds, args.keep), outputs.path("results.nc"))
+        write_text(outputs.path("summary.csv"), summary_csv(summary))
     progress.finish()
+    targets = outputs.targets
     if not args.quiet:
         print(summary_text(summary))
         print(f"\nseed entropy {ds.attrs['seed_entropy']}; method {args.method}; assumptions {a.path}")
@@ -272,7 +302,7 @@ def _policy_options(p: argparse.ArgumentParser) -> None:
 
 
 def _policy_run(args: argparse.Namespace):
-    a = load_assumptions(args.assumptions)
+    a = _load(args)
     if args.scenario:
         from .scenarios import load_scenario
 
@@ -328,12 +358,13 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
     from .comparison import simulate_scenarios
     from .scenarios import list_scenarios
 
-    a = load_assumptions(args.assumptions)
+    a = _load(args)
     names = args.scenario or [p.stem for p in list_scenarios()]
-    out = prepare_dir(args.out or default_out("scenarios"))
-    target = out / "scenarios.nc"
-    check_targets([target], args.force)
-    ds = simulate_scenarios(a, names, args.draws, rng=args.seed, method=args.method, workers=args.workers)
+    outputs = _outputs(args, "scenarios", ["scenarios.nc"])
+    with outputs:
+        ds = simulate_scenarios(a, names, args.draws, rng=args.seed, method=args.method, workers=args.workers)
+        write_netcdf(ds, outputs.path("scenarios.nc"))
+    target = outputs.targets[0]
     diff = ds["shortfall_all_pillars_difference"].sel(netting="pillar")
     left = ds["shortfall_all_pillars"].sel(netting="pillar")
     print(f"Difference from the baseline, both pillars, pillar netting (EUR million; P5 / P50 / P95), {args.draws:,} draws, common random numbers")
@@ -344,35 +375,26 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
                 q = diff.sel(scenario=sc, period=period, scope=scope).quantile([0.05, 0.5, 0.95], dim="draw").values
                 r = left.sel(scenario=sc, period=period, scope=scope).quantile([0.05, 0.5, 0.95], dim="draw").values
                 print(f"{str(sc)[:27]:<28}{period:<7}{scope:<7}{q[0]:>9,.0f}{q[1]:>9,.0f}{q[2]:>9,.0f}   {r[1]:,.0f} [{r[0]:,.0f}-{r[2]:,.0f}]")
-    write_netcdf(ds, target, args.force)
     print(f"wrote {target}")
     return EXIT_OK
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    import xarray as xr
-
     from .report import build_report
 
-    a = load_assumptions(args.assumptions)
+    a = _load(args)
     results = None
     if args.results:
-        path = Path(args.results)
-        if not path.is_file():
-            raise NplvError(f"{path}: results file not found")
-        try:
-            results = xr.load_dataset(path)
-        except Exception as exc:  # any unreadable file is the user's input
-            raise NplvError(f"{path}: cannot be read as NetCDF results ({type(exc).__name__})") from None
-        if "shortfall" not in results or "input_value" not in results:
-            raise NplvError(f"{path}: is not an nplv-sim results file (no 'shortfall' or 'input_value')")
-    out = Path(args.out) if args.out else default_out("report")
+        from .resultsfile import read_results
+
+        results = read_results(args.results, a)
+    out = Path(args.out) if args.out is not None else default_out("report")
     start = time.perf_counter()
 
     def say(msg: str) -> None:
         print(f"  [{time.perf_counter() - start:6.1f} s] {msg}", file=sys.stderr, flush=True)
 
-    folder = build_report(a, out, args.draws, rng=args.seed, method=args.method, workers=args.workers, lang=args.lang, force=args.force, progress=say, results=results)
+    folder = build_report(a, out, args.draws, rng=args.seed, method=args.method, workers=args.workers, lang=args.lang, force=args.force, force_folder=args.force_folder, progress=say, results=results)
     print(f"wrote {folder}/report.html (and figures/, tables/, results.nc)")
     return EXIT_OK
 
@@ -380,21 +402,26 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_register(args: argparse.Namespace) -> int:
     from .register import register_markdown
 
-    a = load_assumptions(args.assumptions)
-    target = prepare_dir(args.out) / "assumptions.md"
-    write_text(target, register_markdown(a), args.force)
+    a = _load(args)
+    # docs/ holds other documents by design: only assumptions.md is replaced.
+    from .output import OutputSet
+
+    outputs = OutputSet(args.out, ["assumptions.md"], args.force, own_folder=False)
+    with outputs:
+        write_text(outputs.path("assumptions.md"), register_markdown(a))
+    target = outputs.targets[0]
     print(f"wrote {target}")
     return EXIT_OK
 
 
 def _cmd_baseline(args: argparse.Namespace) -> int:
-    a = load_assumptions(args.assumptions)
-    out = prepare_dir(args.out or default_out("baseline"))
-    target = out / "reconciliation.csv"
-    check_targets([target], args.force)
-    rows = reconcile(a)
+    a = _load(args)
+    outputs = _outputs(args, "baseline", ["reconciliation.csv"])
+    with outputs:
+        rows = reconcile(a)
+        write_text(outputs.path("reconciliation.csv"), reconciliation_csv(rows))
+    target = outputs.targets[0]
     print(reconciliation_table(rows))
-    write_text(target, reconciliation_csv(rows), args.force)
     beyond = sum(not r["within_rounding"] for r in rows)
     print(f"\n{len(rows)} published figures, {len(rows) - beyond} within the report's rounding (10), {beyond} beyond; wrote {target}")
     return EXIT_OK
@@ -407,13 +434,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if hasattr(args, "workers") and args.workers is None:
         args.workers = os.cpu_count() or 1
     try:
-        return args.func(args)
+        with warnings.catch_warnings():
+            # numpy's floating-point warnings would print several lines; a result they
+            # concern is refused by the finiteness check, in one line that names inputs.
+            warnings.filterwarnings("ignore", FLOAT_WARNINGS, RuntimeWarning)
+            return args.func(args)
     except NplvError as exc:
         print(f"nplv-sim: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
-    except KeyboardInterrupt:
-        print("\nnplv-sim: interrupted; no partial results were written", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP: outputs were unstaged on the way out
+        return report_interrupt(exc)
     except Exception as exc:  # an internal error: one line unless debugging
         if os.environ.get("NPLV_SIM_DEBUG"):
             raise

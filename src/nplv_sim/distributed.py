@@ -15,6 +15,7 @@ client, so its memory bounds the run as for ``simulate``; for more draws than fi
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from typing import Any
@@ -26,10 +27,14 @@ from . import outputs, validation
 from .core.engine import BLOCK_SIZE, Block, KeepSink, SamplingPlan, blocks, evaluate_block, execute
 from .core.model import ModelArrays
 from .core.seeding import RootSeed
+from .errors import NplvError, one_line
 from .results import estimate_bytes, plan_run, to_dataset
 from .schema import Assumptions
 
 __all__ = ["DaskSink", "evaluate_remote", "simulate_dask"]
+
+# Seconds to wait for a --scheduler to answer before giving up with one line.
+SCHEDULER_TIMEOUT = 10
 
 
 def evaluate_remote(
@@ -79,11 +84,18 @@ def _client(client: Any) -> tuple[Any, list[Any]]:
 
     if client is None:
         workers = max(1, min(os.cpu_count() or 1, 4))
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        # Task errors still reach the caller as exceptions; the workers' own log lines
+        # (tracebacks about a scheduler that has just closed, on Ctrl-C) are noise here.
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                               silence_logs=logging.CRITICAL)
         new = Client(cluster)
         return new, [new, cluster]
     if isinstance(client, str):
-        new = Client(client)
+        try:
+            new = Client(client, timeout=SCHEDULER_TIMEOUT)
+        except (OSError, ValueError, TypeError, TimeoutError) as exc:  # a bad address or nobody listening
+            reason = one_line(str(exc)).split(": ")[-1][:120] or type(exc).__name__
+            raise NplvError(f"--scheduler {client!r}: cannot connect to a dask scheduler ({reason})") from None
         return new, [new]
     return client, []
 

@@ -62,15 +62,26 @@ def write_draws(
         The files written, in draw order. Each has ``attrs`` ``draw_start``,
         ``n_draws`` (in the file), ``n_draws_total``, ``file_index`` and ``n_files``.
     """
-    from .output import check_targets, prepare_dir, write_netcdf
+    from .output import OutputSet
 
     draws = validation.check_draws(draws)
     per_file = validation.check_positive_int("blocks_per_file", blocks_per_file)
     plan = plan_run(assumptions, rng, method, detail=detail)
-    folder = prepare_dir(directory)
     n_files = -(-draws // (per_file * BLOCK_SIZE))
-    paths = [folder / f"draws-{i:05d}.nc" for i in range(n_files)]
-    check_targets(paths, force)
+    names = [f"draws-{i:05d}.nc" for i in range(n_files)]
+    # One set: the files appear together when the last is written, or not at all.
+    files = OutputSet(directory, names, force, own_folder=False)
+    with files:
+        _write_files(plan, draws, per_file, [files.path(n) for n in names], progress)
+    return files.targets
+
+
+def _write_files(plan, draws: int, per_file: int, paths: list[Path], progress) -> None:
+    """The files of :func:`write_draws`, one group of blocks at a time."""
+    from .output import write_netcdf
+
+    detail = plan.detail
+    n_files = len(paths)
     for i, path in enumerate(paths):
         start = i * per_file * BLOCK_SIZE
         n = min(per_file * BLOCK_SIZE, draws - start)
@@ -82,8 +93,7 @@ def write_draws(
         del sink
         ds = ds.assign_coords(draw=np.arange(start, start + n))
         ds.attrs.update(draw_start=start, n_draws_total=draws, file_index=i, n_files=n_files)
-        write_netcdf(ds, path, force)
+        write_netcdf(ds, path)
         del ds
         if progress:
             progress(start + n, draws)
-    return paths

@@ -11,8 +11,11 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from ._entry import Interrupted  # defined with the signal handlers, dependency-free
+
 __all__ = [
     "AssumptionsError",
+    "Interrupted",
     "NplvError",
     "OutputExistsError",
     "OutputError",
@@ -89,3 +92,4 @@ class OutputError(NplvError):
 
 class OutputExistsError(OutputError):
     """The output exists and ``force`` was not given."""
+

@@ -9,9 +9,6 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import html
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,8 +17,7 @@ import xarray as xr
 
 from . import __version__
 from .baseline import reconcile, reconciliation_csv
-from .errors import OutputError, OutputExistsError
-from .output import current_umask, write_netcdf, write_text
+from .output import OutputSet, write_netcdf, write_text
 from .policy import point_estimate_probability
 from .results import simulate
 from .schema import Assumptions
@@ -149,6 +145,9 @@ def _figures(a: Assumptions, ds: xr.Dataset, summary: xr.Dataset, folder: Path, 
     save("fan", F.plot_fan(ds, published=published, lang=lang), "Waaier van de Rijksrestopgave per jaar", "Fan chart of the Rijk remaining need per year")
     for period in ("P1", "P2"):
         save(f"waterfall_{period}", F.plot_waterfall(ds, period=period, published=published, lang=lang), f"Van opgave via dekking naar restopgave, {period}", f"From need via funding to remaining need, {period}")
+    if not _has_uncertainty(ds):  # a facts file alone: nothing varies, no sensitivity to show
+        save("convergence", F.plot_convergence(ds, lang=lang), "Convergentie: lopende P85 van de Rijksrestopgave met Monte Carlo-band", "Convergence: running P85 of the Rijk remaining need with its Monte Carlo band")
+        return made
     progress("figures: sensitivity")
     sub = ds.isel(draw=slice(0, SENSITIVITY_DRAWS))
     sens = analyze_sensitivity(sub, n_bootstrap=50, rng=rng_seed)
@@ -168,6 +167,15 @@ def _figures(a: Assumptions, ds: xr.Dataset, summary: xr.Dataset, folder: Path, 
     return made
 
 
+def _has_uncertainty(ds: xr.Dataset) -> bool:
+    """Whether any input was drawn (not so for a facts file alone)."""
+    return "input_random" in ds.coords and bool((ds["input_random"].values == 1).any())
+
+
+# What a report folder holds; --force replaces these and nothing else.
+REPORT_ENTRIES = ("figures", "tables", "results.nc", "report.html")
+
+
 def build_report(
     a: Assumptions,
     out: Path,
@@ -179,6 +187,7 @@ def build_report(
     force: bool = False,
     progress: Callable[[str], None] | None = None,
     results: xr.Dataset | None = None,
+    force_folder: bool = False,
 ) -> Path:
     """Run (or take) a simulation and write the whole appendix folder.
 
@@ -187,17 +196,21 @@ def build_report(
     a : Assumptions
         The assumptions.
     out : Path
-        The report folder (must not exist, or be empty, unless ``force``).
+        The report folder. It may hold other files; the report's own entries
+        (:data:`REPORT_ENTRIES`) must not exist unless ``force``.
     draws, rng, method, workers
         As :func:`nplv_sim.simulate`; ignored when ``results`` is given.
     lang : {"nl", "en"}
         Language of the HTML and figures.
     force : bool
-        Replace an existing report folder.
+        Replace the entries of an existing report; a folder that holds anything else
+        is refused unless ``force_folder`` (other files are never touched).
     progress : callable, optional
         Called with a short message before each long step.
     results : Dataset, optional
         Draws of an earlier :func:`nplv_sim.simulate` to report on instead of running.
+    force_folder : bool
+        With ``force``, accept a folder that holds other files too.
 
     Returns
     -------
@@ -205,16 +218,9 @@ def build_report(
         The report folder; the HTML is ``out/report.html``.
     """
     say = progress or (lambda msg: None)
-    out = Path(out).expanduser().resolve()
-    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not force:
-        raise OutputExistsError(f"{out}: already exists; choose another --out folder or pass --force to replace it")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent))
-        os.chmod(stage, 0o777 & ~current_umask())
-    except OSError as exc:
-        raise OutputError(f"{out}: cannot create the report folder ({exc.strerror})") from None
-    try:
+    outputs = OutputSet(out, REPORT_ENTRIES, force, force_folder)
+    with outputs:
+        stage = outputs.stage
         if results is None:
             say(f"simulating {draws:,} draws")
             ds = simulate(a, draws, rng=rng, method=method, workers=workers)
@@ -236,27 +242,9 @@ def build_report(
         write_netcdf(ds, stage / "results.nc")
         appendix = appendix_table(appendix_rows(summary, published=a.facts.published, draws=ds), summary, lang=lang)
         say("variance-based (Sobol) indices")
-        sobol = _sobol_table(a, seed, lang)
+        sobol = _sobol_table(a, seed, lang) if _has_uncertainty(ds) else ""
         write_text(stage / "report.html", _html(a, ds, summary, figs, rows, appendix, stage, lang, sobol))
-        _move_into_place(stage, out, force)
-    finally:
-        if stage.exists():
-            shutil.rmtree(stage, ignore_errors=True)
-    return out
-
-
-def _move_into_place(stage: Path, out: Path, force: bool) -> None:
-    old = None
-    if out.exists():
-        if not force and any(out.iterdir()):
-            raise OutputExistsError(f"{out}: appeared while the report was built; nothing replaced")
-        old = out.with_name(f".{out.name}.old")
-        if old.exists():
-            shutil.rmtree(old)
-        out.rename(old)
-    stage.rename(out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    return outputs.folder
 
 
 SOBOL_N = 2048

@@ -14,7 +14,8 @@ from . import __version__, outputs, validation
 from .compile import CompiledModel, compile_assumptions
 from .core.correlation import spearman
 from .core.engine import BLOCK_SIZE, Block, KeepSink, blocks, evaluate_block, execute
-from .core.seeding import RootSeed
+from .core.seeding import STREAM_KEY_SCHEME, RootSeed
+from .finite import check_finite
 from .labels import COORD_LABELS
 from .schema import Assumptions
 
@@ -81,6 +82,7 @@ class RunPlan:
             "scenario": a.scenario,
             "seed_entropy": str(entropy),
             "seed_spawn_key": ",".join(map(str, spawn_key)),
+            "stream_key_scheme": STREAM_KEY_SCHEME,
             "n_draws": draws,
             "sampling_method": method,
             "block_size": BLOCK_SIZE,
@@ -188,6 +190,7 @@ def to_dataset(
         ds = _add_correlations(ds, plan.cm, x)
     describe_coords(ds)
     ds.attrs = plan.attrs(draws, call)
+    check_finite(ds, plan.assumptions.path, (plan.cm.inputs, x))
     return ds
 
 

@@ -25,7 +25,7 @@ from typing import Any
 from . import assumptions as _assumptions
 from .errors import AssumptionsError, suggest
 from .schema import Assumptions, FundingSource
-from .tomlreader import Table, read_toml, tables
+from .tomlreader import MAX_AMOUNT, Table, read_toml, tables
 
 __all__ = ["SCENARIO_SCHEMA", "apply_scenario", "list_scenarios", "load_scenario", "scenarios_dir"]
 
@@ -109,13 +109,14 @@ def _funding(path: Path, top: Table, base: Assumptions, refs: dict) -> tuple[lis
     per_year: list[tuple[int, float, float]] = []
     for t in tables(path, top, "funding", refs, required=False):
         name = t.entry.split(".", 1)[1]
-        first, last = int(t.number("first_year")), int(t.number("last_year"))
+        first, last = t.integer("first_year"), t.integer("last_year")
         if first not in years or last not in years or last < first:
             raise t.error("last_year", f"years {first}-{last} must lie within {years[0]}-{years[-1]}, first before last")
         n_years = last - first + 1
         if t.has("amount_per_year") == t.has("total"):
             raise t.error("amount_per_year", "give either amount_per_year or total (one of the two)")
-        yearly = t.number("amount_per_year", low=0.0) if t.has("amount_per_year") else t.number("total", low=0.0) / n_years
+        amount = t.number("amount_per_year" if t.has("amount_per_year") else "total", low=0.0, high=MAX_AMOUNT)
+        yearly = amount if t.has("amount_per_year") else amount / n_years
         scope = t.string("scope", "rijk")
         if scope not in ("rijk", "cofin"):
             raise t.error("scope", f"must be 'rijk' or 'cofin', got {scope!r}")

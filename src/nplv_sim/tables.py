@@ -8,6 +8,8 @@ import io
 import numpy as np
 import xarray as xr
 
+from .safetext import spreadsheet_safe
+
 __all__ = ["SUMMARY_VARIABLES", "summary_rows", "summary_csv", "summary_text"]
 
 SUMMARY_VARIABLES = (
@@ -60,7 +62,7 @@ def summary_csv(summary: xr.Dataset) -> str:
     writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for r in rows:
-        writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in r.items()})
+        writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else spreadsheet_safe(v)) for k, v in r.items()})
     return buf.getvalue()
 
 

@@ -17,9 +17,17 @@ from typing import Any, NoReturn
 
 from .errors import AssumptionsError, suggest, suggest_or_list
 
-__all__ = ["Table", "read_toml"]
+__all__ = ["MAX_AMOUNT", "MAX_NESTING", "Table", "read_toml"]
 
 MAX_FILE_BYTES = 5_000_000
+# Largest amount a file may give, in EUR million: 10^7 is EUR 10,000 billion, beyond any
+# programme (and beyond the Dutch GDP ten times over). Larger figures are typing or unit
+# errors, and near 1e308 their sums overflow to inf without a word.
+MAX_AMOUNT = 1e7
+AMOUNT_HINT = "amounts are in EUR million: 1e7 (EUR 10,000 bn) is beyond any programme; check the unit"
+# Deepest nesting of arrays and tables a file may have; tomllib recurses per level and a
+# thousand levels exhaust Python's stack (RecursionError). The shipped files nest 4 deep.
+MAX_NESTING = 32
 
 
 def _nearby(path: Path) -> str:
@@ -60,8 +68,11 @@ def _toml_error(path: Path, text: str, exc: tomllib.TOMLDecodeError) -> Assumpti
         line = lines[lineno - 1].strip() if 0 < lineno <= len(lines) else ""
         if len(line) > 60:
             line = line[:57] + "..."
+        # The line is quoted only from a .toml file: an error must never show a line of
+        # another kind of file (a facts = "/etc/passwd" given with --allow-outside).
+        quote = line and path.suffix.lower() == ".toml"
         message = f"line {lineno}, column {found.group(2)}: {message[: found.start()].strip()}" + (
-            f": {line!r}" if line else ""
+            f": {line!r}" if quote else ""
         )
     hint = next((h for key, h in _TOML_HINTS if key in str(exc)), "")
     return AssumptionsError(path, "", f"invalid TOML at {message}" if found else f"invalid TOML: {message}", hint)
@@ -111,9 +122,26 @@ def read_toml(path: Path) -> dict[str, Any]:
             path, "", f"is not UTF-8 text: byte 0x{byte} at line {line}", "save the file as UTF-8"
         ) from None
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _toml_error(path, text, exc) from None
+    except RecursionError:  # thousands of nested [[[...]]]: tomllib recurses per level
+        raise AssumptionsError(path, "", f"arrays or tables nested too deep (at most {MAX_NESTING} levels)") from None
+    depth = _depth(data)
+    if depth > MAX_NESTING:
+        raise AssumptionsError(path, "", f"arrays or tables nested {depth} levels deep (at most {MAX_NESTING})")
+    return data
+
+
+def _depth(data: Any) -> int:
+    """Deepest nesting of tables and arrays in parsed TOML (iterative: no recursion)."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((c, level + 1) for c in children if isinstance(c, (dict, list)))
+    return deepest
 
 
 def _missing(path: Path) -> NoReturn:
@@ -219,12 +247,12 @@ class Table:
         if low is not None and value < low:
             raise self.error(key, f"must be at least {low:g}, got {value:g}")
         if high is not None and value > high:
-            raise self.error(key, f"must be at most {high:g}, got {value:g}")
+            raise self.error(key, f"must be at most {high:g}, got {value:g}", AMOUNT_HINT if high == MAX_AMOUNT else "")
         return float(value)
 
     def integer(self, key: str) -> int:
-        """A required integer."""
-        value = self.raw(key)
+        """A required whole number (``2029``, not ``2029.9``); references allowed."""
+        value = self.resolve(key, self.raw(key))
         if value is None:
             raise self.error(key, "is required")
         if isinstance(value, bool) or not isinstance(value, int):
@@ -259,7 +287,12 @@ class Table:
         return tuple(value)
 
     def mapping(
-        self, key: str, keys: list[str] | None = None, low: float | None = None, required: bool = True
+        self,
+        key: str,
+        keys: list[str] | None = None,
+        low: float | None = None,
+        required: bool = True,
+        high: float | None = None,
     ) -> dict[str, float]:
         """A table of numbers; with ``keys``, exactly those keys."""
         value = self.resolve(key, self.raw(key))
@@ -273,7 +306,7 @@ class Table:
         for k, v in value.items():
             if keys is not None and k not in keys:
                 raise self.error(f"{key}.{k}", "unknown key", suggest_or_list(k, keys))
-            out[str(k)] = self.check_number(f"{key}.{k}", self.resolve(f"{key}.{k}", v), low)
+            out[str(k)] = self.check_number(f"{key}.{k}", self.resolve(f"{key}.{k}", v), low, high)
         if keys is not None:
             missing = [k for k in keys if k not in out]
             if missing:

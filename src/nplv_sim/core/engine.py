@@ -46,7 +46,7 @@ class SamplingPlan:
     laws: tuple[Law, ...]
     baseline: np.ndarray  # (K,)
     random: np.ndarray  # (K,) bool: drawn (else held at baseline)
-    streams: tuple[int, ...]  # one per random input
+    streams: tuple[tuple[int, ...], ...]  # one 128-bit key (4 words) per random input
     chol: np.ndarray | None  # (R, R) over the random inputs, or None
 
 

@@ -27,7 +27,7 @@ def _uniform_to_z(u: np.ndarray) -> np.ndarray:
 def normal_scores_t(
     method: str,
     root: RootSeed,
-    streams: Sequence[int],
+    streams: Sequence[tuple[int, ...]],
     block: int,
     n: int,
     chol: np.ndarray | None = None,
@@ -41,8 +41,8 @@ def normal_scores_t(
         probability strata); or a scrambled Sobol sequence over all inputs jointly.
     root : tuple
         Root seed from :func:`~nplv_sim.core.seeding.resolve_seed`.
-    streams : sequence of int
-        One stream key per random input (row).
+    streams : sequence of tuple of int
+        One stream key (:func:`~nplv_sim.core.seeding.stream_key`) per random input (row).
     block : int
         Block index.
     n : int
@@ -100,7 +100,7 @@ def apply_copula(chol: np.ndarray, z: np.ndarray) -> None:
 def normal_scores(
     method: str,
     root: RootSeed,
-    streams: Sequence[int],
+    streams: Sequence[tuple[int, ...]],
     block: int,
     n: int,
     chol: np.ndarray | None = None,

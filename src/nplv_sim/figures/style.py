@@ -94,6 +94,9 @@ RC: dict[str, object] = {
     "svg.fonttype": "path",  # SVG looks the same without the font installed
     "svg.hashsalt": "nplv-sim",  # stable element ids: same figure, same file
     "axes.unicode_minus": False,  # tick labels come from formatting.py anyway
+    # Labels come from files: "$" is a currency sign there, never mathtext ($\undefined$
+    # would stop the figure with an error). The one switch for every text of every figure.
+    "text.parse_math": False,
 }
 
 
