@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import __version__
 from .assumptions import load_assumptions
-from .baseline import reconcile, reconciliation_csv, reconciliation_table
+from .baseline import notes_csv, notes_table, reconcile, reconciliation_csv, reconciliation_notes, reconciliation_table
 from .errors import NplvError
 from .output import check_targets, prepare_dir, write_netcdf, write_text
 from .results import check_memory, simulate
@@ -352,13 +352,19 @@ def _cmd_register(args: argparse.Namespace) -> int:
 def _cmd_baseline(args: argparse.Namespace) -> int:
     a = load_assumptions(args.assumptions)
     out = prepare_dir(args.out or default_out("baseline"))
-    target = out / "reconciliation.csv"
-    check_targets([target], args.force)
+    target, notes_target = out / "reconciliation.csv", out / "reconciliation_notes.csv"
+    check_targets([target, notes_target], args.force)
     rows = reconcile(a)
+    notes = reconciliation_notes(a)
     print(reconciliation_table(rows))
+    print("\n" + notes_table(notes))
     write_text(target, reconciliation_csv(rows), args.force)
+    write_text(notes_target, notes_csv(notes), args.force)
     beyond = sum(not r["within_rounding"] for r in rows)
-    print(f"\n{len(rows)} published figures, {len(rows) - beyond} within the report's rounding (10), {beyond} beyond; wrote {target}")
+    print(
+        f"\n{len(rows)} published figures, {len(rows) - beyond} within the report's rounding (10), {beyond} beyond;"
+        f" {len(notes)} notes; wrote {target} and {notes_target.name}"
+    )
     return EXIT_OK
 
 

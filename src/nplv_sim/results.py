@@ -215,6 +215,7 @@ def _to_dataset(a, cm, x, out, root, method, deterministic, detail, draws_last: 
         "block_size": BLOCK_SIZE,
         "deterministic": int(deterministic),
         "correlation": "Gaussian copula on declared rank correlations" if cm.declared is not None else "independent inputs",
+        "calibration_anchor": a.calibration.anchor if a.calibration is not None else "none declared",
         "created": now,
     }
     return ds
