@@ -124,6 +124,8 @@ def _parser() -> argparse.ArgumentParser:
     reg.add_argument("--force", action="store_true", help="replace an existing assumptions.md")
     reg.set_defaults(func=_cmd_register)
 
+    _add_bridge_parser(sub)
+
     base = sub.add_parser("baseline", help="reconcile the deterministic baseline with the report", description="Print the reconciliation of every published figure and write it as CSV.")
     base.add_argument("assumptions", nargs="?", help="assumptions file (default: the shipped one)")
     base.add_argument("--out", help="output folder for reconciliation.csv (default: a new folder under results/)")
@@ -364,6 +366,70 @@ def _cmd_baseline(args: argparse.Namespace) -> int:
     print(
         f"\n{len(rows)} published figures, {len(rows) - beyond} within the report's rounding (10), {beyond} beyond;"
         f" {len(notes)} notes; wrote {target} and {notes_target.name}"
+    )
+    return EXIT_OK
+
+
+# --- nplv-sim bridge ----------------------------------------------------------------------
+def _add_bridge_parser(sub) -> None:
+    br = sub.add_parser(
+        "bridge",
+        help="from Rebel's figure to the simulated P50/P85, attributed to the uncertainty groups",
+        description="Split the distance from Rebel's figure to each simulated quantile over the uncertainty "
+        "groups (U1-U10) and the uplift layer (Shapley values, common random numbers) and write DIR/bridge.csv.",
+    )
+    br.add_argument("assumptions", nargs="?", help="assumptions file (default: the shipped Rebel 2026 register)")
+    br.add_argument("--scenario", action="append", help="scenario applied first (repeatable), e.g. optimism_bias")
+    br.add_argument("--draws", type=_positive_int, default=100_000, help="Monte Carlo draws (default 100000)")
+    br.add_argument("--seed", type=_seed, default=None, help="seed for a repeatable run (default: fresh, recorded)")
+    br.add_argument("--method", choices=("random", "lhs", "sobol"), default="random", help="sampling method")
+    br.add_argument("--quantiles", type=_quantiles, default=(0.5, 0.85), help="comma-separated, default 0.5,0.85")
+    br.add_argument("--replicates", type=_positive_int, default=10, help="batches for the standard errors (default 10)")
+    br.add_argument("--lang", choices=("nl", "en"), default="nl", help="labels and number format (default nl)")
+    br.add_argument("--out", help="output folder for bridge.csv (default: a new folder under results/)")
+    br.add_argument("--force", action="store_true", help="replace an existing bridge.csv")
+    br.set_defaults(func=_cmd_bridge)
+
+
+def _cmd_bridge(args: argparse.Namespace) -> int:
+    from .bridge import bridge, bridge_csv, bridge_rows
+    from .formatting import format_number
+    from .scenarios import load_scenario
+
+    a = load_assumptions(args.assumptions)
+    for name in args.scenario or []:
+        a = load_scenario(name, a)
+    out = prepare_dir(args.out or default_out("bridge"))
+    target = out / "bridge.csv"
+    check_targets([target], args.force)
+    ds = bridge(a, args.draws, rng=args.seed, method=args.method, quantiles=args.quantiles, replicates=args.replicates)
+    rows = bridge_rows(ds, a, args.lang)
+    nl = args.lang == "nl"
+    horizon = [r for r in rows if r["pillar"] == rows[-1]["pillar"] and r["period"] == rows[-1]["period"]]
+
+    def num(v: float) -> str:
+        return format_number(v, 0, args.lang)
+
+    print(
+        ("Brug van het cijfer van Rebel naar de gesimuleerde kwantielen, beide pijlers, {p} (€ mln.; ± s.e.)"
+         if nl else "Bridge from Rebel's figure to the simulated quantiles, both pillars, {p} (EUR million; ± s.e.)"
+         ).format(p=horizon[0]["period"])
+    )
+    cells: dict[tuple, list[dict]] = {}
+    for r in horizon:
+        cells.setdefault((r["basis"], r["scope"], r["quantile"]), []).append(r)
+    for (basis, scope, q), group_rows in cells.items():
+        head = group_rows[0]
+        print(f"\n{basis} | {scope} | {q}: Rebel {num(head['reference'])} -> {num(head['simulated'])}")
+        for r in group_rows:
+            if r["contribution"] != 0.0 or r["contribution_se"] != 0.0:
+                se = format_number(r["contribution_se"], 1, args.lang)
+                print(f"  {r['group']:<7}{r['group_label'][:44]:<46}{num(r['contribution']):>8} ± {se}")
+    write_text(target, bridge_csv(rows, args.lang), args.force)
+    words = ("coalities", "trekkingen", "geschreven") if nl else ("coalitions", "draws", "wrote")
+    print(
+        f"\n{ds.attrs['players']}: {ds.attrs['n_coalitions']} {words[0]}, {ds.attrs['n_draws']:,} {words[1]},"
+        f" {ds.attrs['seconds']} s; {words[2]} {target}"
     )
     return EXIT_OK
 
