@@ -83,6 +83,8 @@ ALL = "all"
 HORIZON = "horizon"
 SCOPES = ("total", "rijk")
 BASES = ("headline", "incl_addons")
+# 2^12 coalitions take about 12 minutes at 1e5 draws (1024 take about 3).
+MAX_PLAYERS = 12
 # Draws evaluated together: the model's work arrays stay in cache.
 _CHUNK = 4096
 
@@ -228,6 +230,11 @@ def bridge(
     correlated = plan.chol is not None
     players = [g for g in GROUPS if g in groups_of_rows or (g == CORRELATION_GROUP and correlated)]
     players += sorted({g for g in groups_of_rows if g and g not in GROUPS})
+    if len(players) > MAX_PLAYERS:
+        raise NplvError(
+            f"the bridge takes at most {MAX_PLAYERS} groups ({1 << MAX_PLAYERS} coalitions); these assumptions draw"
+            f" {len(players)}: {', '.join(players)}"
+        )
     # At baseline an add-on is not counted (Rebel's headline), so its group carries all of it.
     base = plan.baseline.copy()
     for k in rows:
