@@ -62,7 +62,7 @@ def _matrix(
 
 # Blocks of the shipped uncertainty file used as anchors (each occurs once).
 EST_NB_P1 = (
-    'distribution = "lognormal"\ninterval = [0.80, 1.30]\nbaseline = 1.0\n'
+    'distribution = "lognormal"\nmedian = 1.0\nsigma = 0.1357\nbaseline = 1.0\n'
     'effect = "need_multiplier"\ncomponents = ["new_build"]\n'
 )
 KEY_SHIFT_SH = (
@@ -78,8 +78,8 @@ VAT_MUN_RATE = (
     'source = "Wet OB 1968 standard rate (21 %)"'
 )
 RS_STARTS = "low = 0.5\nmode = 0.9\nhigh = 1.0\nbaseline = 1.0"
-LAST_CORR = 'inputs = ["realisatiestimulans_housing_starts", "est_new_build_p1"]\nrho = -0.2'
-FH_LOW = 'low = "@figures.funderingsherstel_range.value.low"'
+LAST_CORR = 'inputs = ["est_social_governance_p1", "est_social_governance_p2"]\nrho = 0.5'
+FH_LOW = 'high = "@components.private_stock_restructuring.rijk_key"'
 NEED_NB = "need = { P1 = 445, P2 = 445 }"
 ORV_ALLOC = "allocation = { public_space = 1 }"
 
@@ -418,7 +418,7 @@ EDITS: list[Edit] = [
         "sd_zero",
         "u",
         EST_NB_P1,
-        EST_NB_P1.replace('"lognormal"\ninterval = [0.80, 1.30]', '"truncnormal"\nmean = 1.0\nsd = 0.0\nlow = 0.0'),
+        EST_NB_P1.replace('"lognormal"\nmedian = 1.0\nsigma = 0.1357', '"truncnormal"\nmean = 1.0\nsd = 0.0\nlow = 0.0'),
         "inputs.est_new_build_p1",
         ("sd: sd must be positive",),
     ),
@@ -483,7 +483,7 @@ EDITS: list[Edit] = [
         "negative_need_multiplier",
         "u",
         EST_NB_P1,
-        EST_NB_P1.replace('"lognormal"\ninterval = [0.80, 1.30]', '"uniform"\nlow = -0.5\nhigh = 2.5'),
+        EST_NB_P1.replace('"lognormal"\nmedian = 1.0\nsigma = 0.1357', '"uniform"\nlow = -0.5\nhigh = 2.5'),
         "inputs.est_new_build_p1",
         ("distribution: uniform law gives values from -0.5 to 2.5", "need_multiplier must lie in [0, inf)"),
     ),
@@ -491,7 +491,7 @@ EDITS: list[Edit] = [
         "unbounded_need_multiplier",
         "u",
         EST_NB_P1,
-        EST_NB_P1.replace('"lognormal"\ninterval = [0.80, 1.30]', '"normal"\nmean = 1.0\nsd = 0.2'),
+        EST_NB_P1.replace('"lognormal"\nmedian = 1.0\nsigma = 0.1357', '"normal"\nmean = 1.0\nsd = 0.2'),
         "inputs.est_new_build_p1",
         ("distribution: normal law gives values from -inf to inf", "truncnormal with low = 0"),
     ),
@@ -530,9 +530,9 @@ EDITS: list[Edit] = [
     Edit(
         "lognormal_interval_not_positive",
         "u",
-        "interval = [0.85, 1.20]",
-        "interval = [0.0, 1.20]",
-        "inputs.est_public_space_p1",
+        "interval = [1.00, 1.40]",
+        "interval = [0.0, 1.40]",
+        "inputs.optimism_bias_uplift",
         ("interval: a lognormal interval must be positive",),
     ),
     Edit(
@@ -546,17 +546,17 @@ EDITS: list[Edit] = [
     Edit(
         "law_overflows",
         "u",
-        "interval = [0.85, 1.20]",
+        "interval = [1.00, 1.40]",
         "interval = [0.5, 1e300]",
-        "inputs.est_public_space_p1",
+        "inputs.optimism_bias_uplift",
         ("distribution: lognormal law overflows",),
     ),
     Edit(
         "coverage_without_interval",
         "u",
-        "baseline = 1250",
-        "baseline = 1250\ncoverage = 0.9",
-        "inputs.funderingsherstel_total",
+        "baseline = 0.35",
+        "baseline = 0.35\ncoverage = 0.9",
+        "inputs.funderingsherstel_rijk_share_vulnerable",
         ("coverage: applies only together with interval",),
     ),
     Edit(
@@ -572,18 +572,18 @@ EDITS: list[Edit] = [
         "correlation_unknown_input",
         "u",
         LAST_CORR,
-        LAST_CORR.replace("housing_starts", "housing_start"),
+        LAST_CORR.replace("governance_p2", "governance_p3"),
         "correlation[",
         (
-            "inputs: unknown name 'realisatiestimulans_housing_start'",
-            "did you mean 'realisatiestimulans_housing_starts'?",
+            "inputs: unknown name 'est_social_governance_p3'",
+            "did you mean 'est_social_governance_p2'?",
         ),
     ),
     Edit(
         "rho_below_minus_one",
         "u",
         LAST_CORR,
-        LAST_CORR.replace("-0.2", "-1.2"),
+        LAST_CORR.replace("0.5", "-1.2"),
         "correlation[",
         ("rho: must be at least -1, got -1.2",),
     ),
@@ -591,7 +591,7 @@ EDITS: list[Edit] = [
         "rho_not_a_number",
         "u",
         LAST_CORR,
-        LAST_CORR.replace("-0.2", "nan"),
+        LAST_CORR.replace("0.5", "nan"),
         "correlation[",
         ("rho: must be finite, got nan",),
     ),
@@ -599,7 +599,7 @@ EDITS: list[Edit] = [
         "correlation_one_input",
         "u",
         LAST_CORR,
-        LAST_CORR.replace('"realisatiestimulans_housing_starts", ', ""),
+        LAST_CORR.replace('"est_social_governance_p1", ', ""),
         "correlation[",
         ("inputs: needs at least two inputs",),
     ),
@@ -607,10 +607,10 @@ EDITS: list[Edit] = [
         "correlation_conflict",
         "u",
         "",
-        '\n[[correlation]]\ninputs = ["est_new_build_p1", "realisatiestimulans_housing_starts"]\n'
+        '\n[[correlation]]\ninputs = ["est_social_governance_p2", "est_social_governance_p1"]\n'
         'rho = 0.4\nsource = "test"\n',
         "correlation[",
-        ("rho: 'est_new_build_p1' and 'realisatiestimulans_housing_starts' are given two correlations", "-0.2", "0.4"),
+        ("rho: 'est_social_governance_p2' and 'est_social_governance_p1' are given two correlations", "0.5", "0.4"),
     ),
     Edit(
         "matrix_not_square",
@@ -656,15 +656,18 @@ EDITS: list[Edit] = [
         "matrix_conflicts_with_correlation",
         "u",
         "",
-        _matrix("[[1.0, 0.1], [0.1, 1.0]]", '"est_new_build_p1", "realisatiestimulans_housing_starts"'),
+        _matrix("[[1.0, 0.1], [0.1, 1.0]]", '"est_social_governance_p1", "est_social_governance_p2"'),
         "correlation_matrix",
-        ("matrix: 'est_new_build_p1' and 'realisatiestimulans_housing_starts' are given two correlations",),
+        ("matrix: 'est_social_governance_p1' and 'est_social_governance_p2' are given two correlations",),
     ),
     Edit(
         "correlations_far_from_valid",
         "u",
         "",
-        _matrix("[[1.0, 0.95, -0.95], [0.95, 1.0, 0.95], [-0.95, 0.95, 1.0]]"),
+        _matrix(
+            "[[1.0, 0.95, -0.95], [0.95, 1.0, 0.95], [-0.95, 0.95, 1.0]]",
+            '"realisatiestimulans_cofinancing", "wokt_cofinancing", "spuk_amount"',
+        ),
         "correlation",
         ("far from a valid matrix",),
         at="simulate",
@@ -691,25 +694,25 @@ EDITS: list[Edit] = [
         "reference_to_nothing",
         "u",
         FH_LOW,
-        'low = "@figures.nonexistent.value.low"',
-        "inputs.funderingsherstel_total",
-        ("low: reference '@figures.nonexistent.value.low' names nothing in the facts file", "funderingsherstel_range"),
+        'high = "@components.nonexistent.rijk_key"',
+        "inputs.funderingsherstel_rijk_share_vulnerable",
+        ("high: reference '@components.nonexistent.rijk_key' names nothing in the facts file", "new_build"),
     ),
     Edit(
         "reference_to_a_table",
         "u",
         FH_LOW,
-        'low = "@figures.funderingsherstel_range.value"',
-        "inputs.funderingsherstel_total",
-        ("low: must be a number",),
+        'high = "@components.private_stock_restructuring"',
+        "inputs.funderingsherstel_rijk_share_vulnerable",
+        ("high: must be a number",),
     ),
     Edit(
         "reference_attribute_access",
         "u",
         FH_LOW,
-        'low = "@__class__.__init__"',
-        "inputs.funderingsherstel_total",
-        ("low: reference '@__class__.__init__' names nothing in the facts file",),
+        'high = "@__class__.__init__"',
+        "inputs.funderingsherstel_rijk_share_vulnerable",
+        ("high: reference '@__class__.__init__' names nothing in the facts file",),
     ),
     Edit(
         "facts_file_missing",

@@ -348,12 +348,21 @@ class Oracle:
                     hit = c in s["components"] if "components" in s else spec["pillar"] in s["pillars"]
                     if hit and p in s.get("periods", periods):
                         mult = mult * x[name]
-                need = float(spec["need"][p]) * mult * vat[c]
-                cell[c, p] = [need, need * key[c], np.zeros(n), np.zeros(n)]
+                cell[c, p] = [float(spec["need"][p]) * mult, None, np.zeros(n), np.zeros(n)]
+        # Housing starts: the need of homes not started in the first period moves on.
+        for name, s in effect("starts_realisation"):
+            first, then = s["periods"]
+            for c in s["components"]:
+                moved = cell[c, first][0] * (1 - x[name])
+                cell[c, first][0] = cell[c, first][0] - moved
+                cell[c, then][0] = cell[c, then][0] + moved
+        for (c, p), v in cell.items():
+            v[0] = v[0] * vat[c]
+            v[1] = v[0] * key[c]
         # Arranged funding: each part x its realisation, split by the allocation weights.
         for s_name, src in self.facts["sources"].items():
             rijk, cofin = np.full(n, float(src["rijk"])), np.full(n, float(src["cofin"]))
-            for name, s in effect("funding_multiplier"):
+            for name, s in effect("funding_multiplier") + effect("starts_realisation"):
                 if s_name in s["sources"]:
                     part = s.get("part", "both")
                     if part in ("rijk", "both"):
@@ -389,7 +398,7 @@ class Oracle:
             for name, s in effect("addon_amount"):
                 if s["addon"] == a_name:
                     amount = amount * x[name]
-            share = x[next(nm for nm, s in effect("addon_rijk_share") if s["addon"] == a_name)]
+            shares = {s.get("part", ""): x[nm] for nm, s in effect("addon_rijk_share") if s["addon"] == a_name}
             weights = {int(y): float(w) for y, w in a.get("year_weights", {}).items()} or {
                 y: 1.0 for p in periods for y in years[p]
             }
@@ -397,6 +406,7 @@ class Oracle:
             for part, part_share in a["parts"].items():
                 for p in periods:
                     need = amount * float(part_share) * sum(w for y, w in weights.items() if y in years[p]) / total_w
+                    share = shares.get(part, shares.get(""))
                     addon_cells[f"{a_name}_{part}", p] = [need, need * share, np.zeros(n), np.zeros(n)]
                 pillar_of[f"{a_name}_{part}"] = a["pillar"]
 
@@ -467,9 +477,10 @@ def test_default_model_equals_independent_implementation(tmp_path: Path, variant
     assert sorted(names) == sorted(oracle.unc["inputs"])
     x = {name: ds["input_value"].sel(input=name).values for name in names}
     # The draws exercise every branch: VAT both ways, Wbi partly used, add-on spread.
-    assert x["vat_municipal_excluded"].min() == 0 and x["vat_municipal_excluded"].max() == 1
-    assert len(np.unique(x["wbi_allocation_fraction"])) == 5
+    # (VAT and Wbi are off in the shipped file: only the switched-on variant draws them.)
     if variant != "shipped":
+        assert x["vat_municipal_excluded"].min() == 0 and x["vat_municipal_excluded"].max() == 1
+        assert len(np.unique(x["wbi_allocation_fraction"])) == 5
         assert np.ptp(x["key_shift_social"]) > 0.1 and np.ptp(x["large_works_cost_per_area"]) > 10
     assert _compare(ds, oracle, x) > 50
     if variant != "shipped":

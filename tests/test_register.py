@@ -49,13 +49,22 @@ def test_marginals_match_their_declared_laws_despite_the_copula(default_assumpti
     assert checked >= 30
 
 
-def test_funderingsherstel_stays_within_its_range(run):
-    total = run["input_value"].sel(input="funderingsherstel_total")
-    assert float(total.min()) >= 1000 and float(total.max()) <= 1500
+def test_funderingsherstel_has_tails_and_a_rijk_share_per_half(run):
+    # The box's 'circa EUR 1-1,5 miljard' is read as P10-P90: about 20 % of draws outside it.
+    total = run["input_value"].sel(input="funderingsherstel_total").values
+    n = total.size
+    outside = float(np.mean((total < 1000) | (total > 1500)))
+    assert abs(outside - 0.2) <= 4.5 * np.sqrt(0.2 * 0.8 / n)
+    assert float(np.mean(total < 1000)) > 0.05 and float(np.mean(total > 1500)) > 0.05
     added = (run["shortfall_incl_addons"] - run["shortfall"]).sel(scope="total", netting="pillar").sum(["pillar", "period"])
     np.testing.assert_allclose(added, total)
-    share = run["input_value"].sel(input="funderingsherstel_rijk_share")
-    assert float(share.min()) >= 0.3 and float(share.max()) <= 0.7
+    # Rijk part = 1/2 x amount x share (vulnerable) + 1/2 x amount x share (other homes).
+    vul = run["input_value"].sel(input="funderingsherstel_rijk_share_vulnerable").values
+    other = run["input_value"].sel(input="funderingsherstel_rijk_share_other").values
+    assert 0.0 <= vul.min() < 0.02 and 0.68 < vul.max() <= 0.7
+    assert 0.0 <= other.min() < 0.02 and 0.28 < other.max() <= 0.3
+    added_rijk = (run["shortfall_incl_addons"] - run["shortfall"]).sel(scope="rijk", netting="pillar").sum(["pillar", "period"])
+    np.testing.assert_allclose(added_rijk, 0.5 * total * vul + 0.5 * total * other, rtol=1e-12)
 
 
 def test_vat_multiplier_within_bounds_and_as_defined(default_assumptions):
@@ -68,7 +77,14 @@ def test_vat_multiplier_within_bounds_and_as_defined(default_assumptions):
         dataclasses.replace(i, law=Fixed(1.0), params={"value": 1.0}) if i.effect == "need_multiplier" else i
         for i in default_assumptions.inputs
     )
-    a = dataclasses.replace(default_assumptions, inputs=held)
+    from nplv_sim.scenarios import load_scenario
+
+    vat_on = load_scenario("vat_uncertain", default_assumptions)  # VAT is off in the default run
+    held = tuple(
+        dataclasses.replace(i, law=Fixed(1.0), params={"value": 1.0}) if i.effect == "need_multiplier" else i
+        for i in vat_on.inputs
+    )
+    a = dataclasses.replace(vat_on, inputs=held)
     ds = nplv_sim.simulate(a, 5_000, rng=3, detail=True)
     need = ds["component_need"].sel(component="social_housing_restructuring", period="P1", scope="total")
     factor = need / 1735.0

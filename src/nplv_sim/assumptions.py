@@ -24,15 +24,19 @@ from .core.distributions import LAWS, Z_MAX, Discrete, Fixed, LawError, LogNorma
 from .core.seeding import check_distinct_streams
 from .errors import AssumptionsError, suggest, suggest_or_list
 from .schema import (
+    ANCHORS,
     EFFECTS,
+    UPLIFT_GROUP,
     Addon,
     Assumptions,
+    Calibration,
     Component,
     Correlation,
     ExtraFunding,
     Facts,
     FundingSource,
     Input,
+    Note,
     Period,
     Pillar,
     Published,
@@ -60,12 +64,14 @@ FACTS_FIELDS = (
     "sources",
     "figures",
     "published",
+    "notes",
 )
 PERIOD_FIELDS = ("first_year", "last_year", "label_nl", "label_en", "source")
 PILLAR_FIELDS = ("label_nl", "label_en", "source")
 COMPONENT_FIELDS = ("pillar", "label_nl", "label_en", "need", "rijk_key", "published_rijk", "source", "note")
 SOURCE_FIELDS = ("pillar", "period", "label_nl", "cofin", "rijk", "allocation", "source", "note")
 FIGURE_FIELDS = ("value", "unit", "source", "note")
+NOTE_FIELDS = ("topic", "source", "note", "scenario")
 PUBLISHED_FIELDS = ("figure", "measure", "pillar", "period", "scope", "netting", "value", "source", "note")
 UNCERTAINTY_FIELDS = (
     "schema",
@@ -77,7 +83,11 @@ UNCERTAINTY_FIELDS = (
     "inputs",
     "correlation",
     "correlation_matrix",
+    "calibration",
 )
+CALIBRATION_FIELDS = ("anchor", "source", "rationale")
+# How far an estimation-error multiplier's median or mean may lie from 1 (float rounding).
+ANCHOR_TOLERANCE = 1e-9
 VAT_GROUP_FIELDS = ("components", "label_en", "source")
 ADDON_FIELDS = ("pillar", "label_en", "label_nl", "parts", "year_weights", "enabled", "source", "rationale")
 EXTRA_FUNDING_FIELDS = ("component", "pro_rata_rijk", "local_match", "label_en", "label_nl", "source", "rationale")
@@ -238,6 +248,15 @@ def load_facts(path: str | Path) -> Facts:
         t.expect(PUBLISHED_FIELDS)
         published.append(_published(t, pillar_names, period_names))
         t.finish()
+    notes = []
+    raw_notes = top.raw("notes", [])
+    if not isinstance(raw_notes, list):
+        raise top.error("notes", "must be an array of tables ([[notes]])")
+    for i, entry in enumerate(raw_notes):
+        t = Table(path, f"notes[{i}]", entry)
+        t.expect(NOTE_FIELDS)
+        notes.append(Note(t.string("topic"), t.string("source"), t.string("note"), t.string("scenario", "")))
+        t.finish()
     top.finish()
     return Facts(
         path=str(path),
@@ -250,6 +269,7 @@ def load_facts(path: str | Path) -> Facts:
         sources=tuple(sources),
         figures=MappingProxyType(figures),
         published=tuple(published),
+        notes=tuple(notes),
     )
 
 
@@ -356,6 +376,7 @@ _BOUNDS = {
     "addon_amount": (0.0, None),
     "addon_rijk_share": (0.0, 1.0),
     "extra_funding_fraction": (0.0, 1.0),
+    "starts_realisation": (0.0, 1.0),
 }
 
 
@@ -525,6 +546,7 @@ def load_assumptions(path: str | Path | None = None, allow_outside: bool = False
         t.string("source")
         t.string("rationale", "")
         t.finish()
+    calibration = _calibration(path, top, inputs)
     top.finish()
     return Assumptions(
         path=str(path),
@@ -537,7 +559,48 @@ def load_assumptions(path: str | Path | None = None, allow_outside: bool = False
         extra_funding=tuple(extra),
         correlations=tuple(correlations),
         correlation_matrix=matrix,
+        calibration=calibration,
     )
+
+
+def law_mean(law) -> float:
+    """Mean of a law: scipy's where it has one, else the integral of its quantile function."""
+    frozen = law.scipy()
+    if frozen is not None:
+        return float(frozen.mean())
+    u = (np.arange(200_000) + 0.5) / 200_000
+    return float(law.ppf(u).mean())
+
+
+def estimation_multipliers(inputs: list[Input] | tuple[Input, ...]) -> list[Input]:
+    """The drawn multipliers on need outside the uplift layer: they carry estimation error
+    around Rebel's figure, so the calibration anchor applies to them."""
+    return [x for x in inputs if x.effect == "need_multiplier" and x.group != UPLIFT_GROUP and x.is_random]
+
+
+def _calibration(path: Path, top: Table, inputs: list[Input]) -> Calibration | None:
+    """The ``[calibration]`` table, and the check that every estimation-error multiplier
+    has median (or mean) exactly 1 and baseline 1."""
+    if not top.has("calibration"):
+        return None
+    t = Table(path, "calibration", top.raw("calibration"))
+    t.expect(CALIBRATION_FIELDS)
+    anchor = t.string("anchor")
+    if anchor not in ANCHORS:
+        raise _unknown(t, "anchor", "anchor", anchor, ANCHORS)
+    cal = Calibration(anchor, t.string("source"), t.string("rationale"))
+    t.finish()
+    for x in estimation_multipliers(inputs):
+        centre = float(x.law.ppf(np.array([0.5]))[0]) if anchor == "median" else law_mean(x.law)
+        if abs(centre - 1.0) > ANCHOR_TOLERANCE or x.baseline != 1.0:
+            raise AssumptionsError(
+                path,
+                f"inputs.{x.name}",
+                f"distribution: its {anchor} is {centre:.6g} and baseline {x.baseline:g}, but calibration.anchor ="
+                f" {anchor!r} makes both exactly 1",
+                "for a lognormal give median = 1.0 and sigma; put deliberate skew in the uplift layer",
+            )
+    return cal
 
 
 def _declare_pairs(
@@ -638,18 +701,27 @@ def _input(t: Table, name: str, names: dict[str, list[str]]) -> Input:
         targets["periods"] = t.names("periods", names["periods"], required=False) or tuple(names["periods"])
     elif effect == "key_shift":
         targets["components"] = t.names("components", names["components"])
-    elif effect == "funding_multiplier":
+    elif effect in ("funding_multiplier", "starts_realisation"):
         targets["sources"] = t.names("sources", names["sources"])
         part = t.string("part", "both")
         if part not in ("rijk", "cofin", "both"):
             raise t.error("part", f"must be 'rijk', 'cofin' or 'both', got {part!r}")
         targets["part"] = part
+        if effect == "starts_realisation":
+            # The homes not started move their need from the first period to the second.
+            targets["components"] = t.names("components", names["components"])
+            periods = t.names("periods", names["periods"])
+            if len(periods) != 2 or periods[0] == periods[1]:
+                raise t.error("periods", "must name two periods: where the need is, and where the deferred part goes")
+            targets["periods"] = periods
     else:
         key = {"vat": "vat_group", "add": "addon", "ext": "extra_funding"}[effect[:3]]
         target = t.string(key)
         if target not in names[key]:
             raise _unknown(t, key, key.replace("_", " "), target, names[key])
         targets[key] = target
+        if effect == "addon_rijk_share" and t.has("part"):
+            targets["part"] = t.string("part")  # checked against the add-on's parts in _check_roles
     params = {k: t.resolve(k, v) for k, v in t.data.items() if k not in _INPUT_META}
     if "coverage" in params and "interval" not in params:
         raise t.error("coverage", "applies only together with interval = [low, high]")
@@ -733,8 +805,20 @@ def _check_roles(
     for a in addons:
         if count("addon_amount", "addon", a.name) < 1:
             raise AssumptionsError(path, f"addons.{a.name}", "needs at least one input with effect = 'addon_amount'")
-        if count("addon_rijk_share", "addon", a.name) != 1:
-            raise AssumptionsError(path, f"addons.{a.name}", "needs exactly one input with effect = 'addon_rijk_share'")
+        shares = [i for i in inputs if i.effect == "addon_rijk_share" and i.targets.get("addon") == a.name]
+        parts = [i.targets.get("part", "") for i in shares]
+        for i, part in zip(shares, parts, strict=True):
+            if part and part not in a.parts:
+                raise AssumptionsError(
+                    path, f"inputs.{i.name}", f"part: add-on {a.name!r} has no part {part!r}", suggest_or_list(part, list(a.parts))
+                )
+        if parts != [""] and sorted(parts) != sorted(a.parts):
+            raise AssumptionsError(
+                path,
+                f"addons.{a.name}",
+                "needs one input with effect = 'addon_rijk_share' (no part), or one per part"
+                f" ({', '.join(a.parts)}); found {len(shares)}",
+            )
     for e in extra:
         if count("extra_funding_fraction", "extra_funding", e.name) != 1:
             raise AssumptionsError(

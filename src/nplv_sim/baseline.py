@@ -11,9 +11,21 @@ from .results import simulate
 from .safetext import spreadsheet_safe
 from .schema import Assumptions
 
-__all__ = ["RECONCILIATION_COLUMNS", "reconcile", "reconciliation_csv", "reconciliation_table"]
+__all__ = [
+    "NOTE_COLUMNS",
+    "RECONCILIATION_COLUMNS",
+    "notes_csv",
+    "notes_table",
+    "reconcile",
+    "reconciliation_csv",
+    "reconciliation_notes",
+    "reconciliation_table",
+]
 
 RECONCILIATION_COLUMNS = ("figure", "source", "published", "computed", "difference", "note")
+# Shift of the deterministic remaining need (both pillars, pillar netting) per period and scope.
+_SHIFTS = (("P1", "total"), ("P1", "rijk"), ("P2", "total"), ("P2", "rijk"))
+NOTE_COLUMNS = ("topic", "source", "note", "scenario", *(f"shift_{p}_{s}" for p, s in _SHIFTS))
 TOLERANCE = 10.0  # the report rounds to 5 or 10 million
 
 
@@ -84,4 +96,58 @@ def reconciliation_table(rows: list[dict[str, object]], width: int = 46) -> str:
         )
         if r["note"]:
             lines.append(f"{'':<{width}} {'':>10} {'':>10} {'':>8}  note: {r['note']}")
+    return "\n".join(lines)
+
+
+def reconciliation_notes(assumptions: Assumptions) -> list[dict[str, object]]:
+    """The facts file's notes on points where the sources disagree, each with the shift its
+    scenario gives the deterministic remaining need (both pillars, pillar netting).
+
+    Parameters
+    ----------
+    assumptions : Assumptions
+        The base; each note's ``scenario`` (a shipped scenario) is applied to it.
+
+    Returns
+    -------
+    list of dict
+        One row per note (see :data:`NOTE_COLUMNS`); shifts are None where no number moves.
+    """
+    from .scenarios import load_scenario  # scenarios import this package's loaders
+
+    base = simulate(assumptions, draws=1, rng=0, deterministic=True)["shortfall_all_pillars"].sel(netting="pillar")
+    rows = []
+    for n in assumptions.facts.notes:
+        row: dict[str, object] = {"topic": n.topic, "source": n.source, "note": n.note, "scenario": n.scenario}
+        shifted = None
+        if n.scenario:
+            shifted = simulate(load_scenario(n.scenario, assumptions), draws=1, rng=0, deterministic=True)
+            shifted = shifted["shortfall_all_pillars"].sel(netting="pillar")
+        for p, scope in _SHIFTS:
+            diff = None if shifted is None else float((shifted - base).sel(period=p, scope=scope).squeeze())
+            row[f"shift_{p}_{scope}"] = None if diff is None else round(diff, 2)
+        rows.append(row)
+    return rows
+
+
+def notes_csv(rows: list[dict[str, object]]) -> str:
+    """The notes as CSV text."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(NOTE_COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def notes_table(rows: list[dict[str, object]]) -> str:
+    """The notes for the terminal: topic, source, note and the scenario's shifts."""
+    lines = ["Points where the sources disagree (shift of the deterministic remaining need, both pillars):"]
+    for r in rows:
+        lines.append(f"- {r['topic']}  [{r['source']}]")
+        lines.append(f"    {r['note']}")
+        if r["scenario"]:
+            shifts = ", ".join(f"{p} {s} {r[f'shift_{p}_{s}']:+,.1f}" for p, s in _SHIFTS)
+            lines.append(f"    scenario `{r['scenario']}`: {shifts}")
+        else:
+            lines.append("    no number moves (no scenario)")
     return "\n".join(lines)

@@ -44,6 +44,9 @@ summary_text = _lazy(".tables", "summary_text")
 reconcile = _lazy(".baseline", "reconcile")
 reconciliation_csv = _lazy(".baseline", "reconciliation_csv")
 reconciliation_table = _lazy(".baseline", "reconciliation_table")
+reconciliation_notes = _lazy(".baseline", "reconciliation_notes")
+notes_csv = _lazy(".baseline", "notes_csv")
+notes_table = _lazy(".baseline", "notes_table")
 
 __all__ = ["main"]
 
@@ -159,6 +162,8 @@ def _parser() -> argparse.ArgumentParser:
     reg.add_argument("--out", default="docs", help="output folder (default docs)")
     reg.add_argument("--force", action="store_true", help="replace an existing assumptions.md")
     reg.set_defaults(func=_cmd_register)
+
+    _add_bridge_parser(sub)
 
     base = sub.add_parser("baseline", help="reconcile the deterministic baseline with the report", description="Print the reconciliation of every published figure and write it as CSV.")
     base.add_argument("assumptions", nargs="?", help="assumptions file (default: the shipped one)")
@@ -416,14 +421,86 @@ def _cmd_register(args: argparse.Namespace) -> int:
 
 def _cmd_baseline(args: argparse.Namespace) -> int:
     a = _load(args)
-    outputs = _outputs(args, "baseline", ["reconciliation.csv"])
+    outputs = _outputs(args, "baseline", ["reconciliation.csv", "reconciliation_notes.csv"])
     with outputs:
         rows = reconcile(a)
+        notes = reconciliation_notes(a)
         write_text(outputs.path("reconciliation.csv"), reconciliation_csv(rows))
-    target = outputs.targets[0]
+        write_text(outputs.path("reconciliation_notes.csv"), notes_csv(notes))
+    target, notes_target = outputs.targets
     print(reconciliation_table(rows))
+    print("\n" + notes_table(notes))
     beyond = sum(not r["within_rounding"] for r in rows)
-    print(f"\n{len(rows)} published figures, {len(rows) - beyond} within the report's rounding (10), {beyond} beyond; wrote {target}")
+    print(
+        f"\n{len(rows)} published figures, {len(rows) - beyond} within the report's rounding (10), {beyond} beyond;"
+        f" {len(notes)} notes; wrote {target} and {notes_target.name}"
+    )
+    return EXIT_OK
+
+
+# --- nplv-sim bridge ----------------------------------------------------------------------
+def _add_bridge_parser(sub) -> None:
+    br = sub.add_parser(
+        "bridge",
+        help="from Rebel's figure to the simulated P50/P85, attributed to the uncertainty groups",
+        description="Split the distance from Rebel's figure to each simulated quantile over the uncertainty "
+        "groups (U1-U10) and the uplift layer (Shapley values, common random numbers) and write DIR/bridge.csv.",
+    )
+    br.add_argument("assumptions", nargs="?", help="assumptions file (default: the shipped Rebel 2026 register)")
+    br.add_argument("--allow-outside", action="store_true", help=ALLOW_OUTSIDE_HELP)
+    br.add_argument("--scenario", action="append", help="scenario applied first (repeatable), e.g. optimism_bias")
+    br.add_argument("--draws", type=_positive_int, default=100_000, help="Monte Carlo draws (default 100000)")
+    br.add_argument("--seed", type=_seed, default=None, help="seed for a repeatable run (default: fresh, recorded)")
+    br.add_argument("--method", choices=("random", "lhs", "sobol"), default="random", help="sampling method")
+    br.add_argument("--quantiles", type=_quantiles, default=(0.5, 0.85), help="comma-separated, default 0.5,0.85")
+    br.add_argument("--replicates", type=_positive_int, default=10, help="batches for the standard errors (default 10)")
+    br.add_argument("--lang", choices=("nl", "en"), default="nl", help="labels and number format (default nl)")
+    br.add_argument("--out", help="output folder for bridge.csv (default: a new folder under results/)")
+    br.add_argument("--force", action="store_true", help="replace an existing bridge.csv")
+    br.add_argument("--force-folder", action="store_true", help=FORCE_FOLDER_HELP)
+    br.set_defaults(func=_cmd_bridge)
+
+
+def _cmd_bridge(args: argparse.Namespace) -> int:
+    from .bridge import bridge, bridge_csv, bridge_rows
+    from .formatting import format_number
+    from .scenarios import load_scenario
+
+    a = _load(args)
+    for name in args.scenario or []:
+        a = load_scenario(name, a)
+    outputs = _outputs(args, "bridge", ["bridge.csv"])
+    ds = bridge(a, args.draws, rng=args.seed, method=args.method, quantiles=args.quantiles, replicates=args.replicates)
+    rows = bridge_rows(ds, a, args.lang)
+    nl = args.lang == "nl"
+    horizon = [r for r in rows if r["pillar"] == rows[-1]["pillar"] and r["period"] == rows[-1]["period"]]
+
+    def num(v: float) -> str:
+        return format_number(v, 0, args.lang)
+
+    print(
+        ("Brug van het cijfer van Rebel naar de gesimuleerde kwantielen, beide pijlers, {p} (€ mln.; ± s.e.)"
+         if nl else "Bridge from Rebel's figure to the simulated quantiles, both pillars, {p} (EUR million; ± s.e.)"
+         ).format(p=horizon[0]["period"])
+    )
+    cells: dict[tuple, list[dict]] = {}
+    for r in horizon:
+        cells.setdefault((r["basis"], r["scope"], r["quantile"]), []).append(r)
+    for (basis, scope, q), group_rows in cells.items():
+        head = group_rows[0]
+        print(f"\n{basis} | {scope} | {q}: Rebel {num(head['reference'])} -> {num(head['simulated'])}")
+        for r in group_rows:
+            if r["contribution"] != 0.0 or r["contribution_se"] != 0.0:
+                se = format_number(r["contribution_se"], 1, args.lang)
+                print(f"  {r['group']:<7}{r['group_label'][:44]:<46}{num(r['contribution']):>8} ± {se}")
+    with outputs:
+        write_text(outputs.path("bridge.csv"), bridge_csv(rows, args.lang))
+    target = outputs.targets[0]
+    words = ("coalities", "trekkingen", "geschreven") if nl else ("coalitions", "draws", "wrote")
+    print(
+        f"\n{ds.attrs['players']}: {ds.attrs['n_coalitions']} {words[0]}, {ds.attrs['n_draws']:,} {words[1]},"
+        f" {ds.attrs['seconds']} s; {words[2]} {target}"
+    )
     return EXIT_OK
 
 

@@ -108,7 +108,7 @@ def compile_assumptions(a: Assumptions, deterministic: bool = False) -> Compiled
     inputs = a.inputs
     in_idx = {x.name: i for i, x in enumerate(inputs)}
 
-    need_mult, key_shift, funding = [], [], []
+    need_mult, key_shift, funding, deferrals = [], [], [], []
     for k, x in enumerate(inputs):
         t = x.targets
         if x.effect == "need_multiplier":
@@ -124,10 +124,14 @@ def compile_assumptions(a: Assumptions, deterministic: bool = False) -> Compiled
             mask = np.zeros(n_c, dtype=bool)
             mask[[comp_idx[c] for c in t["components"]]] = True
             key_shift.append((k, mask))
-        elif x.effect == "funding_multiplier":
+        elif x.effect in ("funding_multiplier", "starts_realisation"):
             mask = np.zeros(len(sources), dtype=bool)
             mask[[src_idx[s] for s in t["sources"]]] = True
             funding.append(core_model.FundingEffect(k, mask, t["part"] in ("rijk", "both"), t["part"] in ("cofin", "both")))
+            if x.effect == "starts_realisation":
+                comp_mask = np.isin(np.arange(n_c), [comp_idx[c] for c in t["components"]])
+                first, then = (period_idx[p] for p in t["periods"])
+                deferrals.append(core_model.Deferral(k, comp_mask, first, then))
 
     def role(effect: str, key: str, name: str) -> list[int]:
         return [in_idx[x.name] for x in inputs if x.effect == effect and x.targets.get(key) == name]
@@ -153,10 +157,18 @@ def compile_assumptions(a: Assumptions, deterministic: bool = False) -> Compiled
             for p in a.facts.periods:
                 if p.first_year <= year <= p.last_year:
                     shares[period_idx[p.name]] += w
+        share_of = {
+            x.targets.get("part", ""): in_idx[x.name]
+            for x in inputs
+            if x.effect == "addon_rijk_share" and x.targets.get("addon") == ad.name
+        }
+        rijk_shares = np.full(n_c, -1, dtype=int)
+        for part in ad.parts:
+            rijk_shares[comp_idx[ad.component_name(part)]] = share_of.get(part, share_of.get(""))
         addons.append(
             core_model.Addon(
                 amounts=tuple(role("addon_amount", "addon", ad.name)),
-                rijk_share=role("addon_rijk_share", "addon", ad.name)[0],
+                rijk_shares=rijk_shares,
                 weights=weights,
                 period_shares=shares / shares.sum(),
             )
@@ -181,6 +193,7 @@ def compile_assumptions(a: Assumptions, deterministic: bool = False) -> Compiled
         src_period=np.array([period_idx[s.period] for s in sources]),
         allocation=allocation,
         need_multipliers=tuple(need_mult),
+        deferrals=tuple(deferrals),
         key_shifts=tuple(key_shift),
         funding_effects=tuple(funding),
         vat=vat,

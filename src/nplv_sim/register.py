@@ -21,6 +21,7 @@ _GROUPS = {
     "U6": "Large-scale accessibility works",
     "U7": "Funding realisation",
     "U9": "Rijk keys",
+    "R": "Reconciliation switches (fixed; moved only by the scenarios of `nplv-sim baseline`)",
     "uplift": "Optional uplift layer (optimism bias)",
 }
 
@@ -63,6 +64,10 @@ def register_markdown(a: Assumptions) -> str:
         "Inputs marked *off* stay at their baseline unless switched on (`enabled = true`).",
         "",
     ]
+    if a.calibration is not None:
+        c = a.calibration
+        head = f"**Calibration: Rebel's figures are the {c.anchor} of every estimation-error multiplier.**"
+        lines += [f"{head} {c.rationale} Source: {c.source}.", ""]
     groups: dict[str, list] = {}
     for x in a.inputs:
         groups.setdefault(x.group, []).append(x)

@@ -92,6 +92,7 @@ class RunPlan:
             "correlation": "Gaussian copula on declared rank correlations"
             if self.cm.declared is not None
             else "independent inputs",
+            "calibration_anchor": a.calibration.anchor if a.calibration is not None else "none declared",
             "created": now,
         }
 

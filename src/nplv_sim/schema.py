@@ -11,12 +11,14 @@ from .core.distributions import Law
 __all__ = [
     "Addon",
     "Assumptions",
+    "Calibration",
     "Component",
     "Correlation",
     "ExtraFunding",
     "Facts",
     "FundingSource",
     "Input",
+    "Note",
     "Period",
     "Pillar",
     "Published",
@@ -33,7 +35,12 @@ EFFECTS = (
     "addon_amount",
     "addon_rijk_share",
     "extra_funding_fraction",
+    "starts_realisation",
 )
+# The group of the named, switchable uplift layer (optimism bias / reference class).
+UPLIFT_GROUP = "uplift"
+# What Rebel's figures are taken to be for the estimation-error multipliers.
+ANCHORS = ("median", "mean")
 
 
 @dataclass(frozen=True)
@@ -110,6 +117,16 @@ class Published:
 
 
 @dataclass(frozen=True)
+class Note:
+    """A point where the sources disagree, listed by ``nplv-sim baseline``."""
+
+    topic: str
+    source: str
+    note: str
+    scenario: str = ""  # shipped scenario that shows its effect ('' = no numbers move)
+
+
+@dataclass(frozen=True)
 class Facts:
     """The report's figures (the facts file)."""
 
@@ -123,6 +140,7 @@ class Facts:
     sources: tuple[FundingSource, ...]
     figures: MappingProxyType
     published: tuple[Published, ...]
+    notes: tuple[Note, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -204,6 +222,16 @@ class Correlation:
 
 
 @dataclass(frozen=True)
+class Calibration:
+    """What Rebel's figures are taken to be: the median or the mean of each estimation-error
+    multiplier (which then equals exactly 1)."""
+
+    anchor: str
+    source: str
+    rationale: str
+
+
+@dataclass(frozen=True)
 class Assumptions:
     """Validated assumptions: facts plus uncertainty, ready to simulate."""
 
@@ -217,6 +245,7 @@ class Assumptions:
     extra_funding: tuple[ExtraFunding, ...] = ()
     correlations: tuple[Correlation, ...] = ()
     correlation_matrix: tuple[tuple[str, ...], tuple[tuple[float, ...], ...]] | None = None
+    calibration: Calibration | None = None
     scenario: str = "baseline"
     scenario_files: tuple[tuple[str, str], ...] = ()  # (path, sha256) of overlays
     extra_sources: tuple[FundingSource, ...] = ()  # added by scenarios

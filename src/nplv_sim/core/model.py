@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Addon", "ExtraFunding", "FundingEffect", "ModelArrays", "VatEffect", "evaluate", "evaluate_t"]
+__all__ = ["Addon", "Deferral", "ExtraFunding", "FundingEffect", "ModelArrays", "VatEffect", "evaluate", "evaluate_t"]
 
 
 @dataclass(frozen=True)
@@ -38,13 +38,25 @@ class FundingEffect:
 class Addon:
     """An amount outside the headline estimate, spread over components and periods.
 
-    amount = product of inputs ``amounts``; Rijk part = amount x input ``rijk_share``.
+    amount = product of inputs ``amounts``; the Rijk part of component ``c`` = its amount x
+    input ``rijk_shares[c]`` (each part of an add-on may have its own Rijk share).
     """
 
     amounts: tuple[int, ...]
-    rijk_share: int
+    rijk_shares: np.ndarray  # (C,) input index per component with a weight (-1 elsewhere)
     weights: np.ndarray  # (C,) split over the add-on's components, sums to 1
     period_shares: np.ndarray  # (P,) sums to 1
+
+
+@dataclass(frozen=True)
+class Deferral:
+    """Input ``index`` (a realisation rate r) keeps r of the need of ``components`` in
+    period ``source`` and moves the rest, 1 - r, to period ``target``."""
+
+    index: int
+    components: np.ndarray  # (C,) bool
+    source: int
+    target: int
 
 
 @dataclass(frozen=True)
@@ -71,6 +83,7 @@ class ModelArrays:
     src_period: np.ndarray  # (S,) period index
     allocation: np.ndarray  # (S, C) rows sum to 1
     need_multipliers: tuple[tuple[int, np.ndarray], ...] = ()  # (input, (C, P) bool)
+    deferrals: tuple[Deferral, ...] = ()
     key_shifts: tuple[tuple[int, np.ndarray], ...] = ()  # (input, (C,) bool)
     funding_effects: tuple[FundingEffect, ...] = ()
     vat: tuple[VatEffect, ...] = ()
@@ -115,9 +128,10 @@ class _Steps:
     that evaluating a block spends its time in numpy, not in Python bookkeeping."""
 
     multipliers: tuple  # (input, targets)
+    deferrals: tuple  # (input, components, source period, target period)
     vat: tuple  # (excluded, rate, reclaimable, targets)
     key_shifts: tuple  # (component, inputs)
-    addons: tuple  # (amount inputs, share input, ((c, p, weight), ...))
+    addons: tuple  # (amount inputs, ((c, p, weight, share input), ...))
     sources: tuple  # (period, ((base, factor inputs, is_cofin), ...), ((c, allocation), ...))
     pillar_runs: tuple  # per pillar: (headline runs, add-on runs)
 
@@ -138,6 +152,9 @@ def _steps(m: ModelArrays) -> _Steps:
         sources.append((int(m.src_period[s]), tuple(parts), comps))
     return _Steps(
         multipliers=tuple((k, _targets(mask)) for k, mask in m.need_multipliers),
+        deferrals=tuple(
+            (d.index, tuple(int(c) for c in np.flatnonzero(d.components)), d.source, d.target) for d in m.deferrals
+        ),
         vat=tuple(
             (v.excluded, v.rate, v.reclaimable, _targets(np.broadcast_to(v.components[:, None], m.shape)))
             for v in m.vat
@@ -146,9 +163,8 @@ def _steps(m: ModelArrays) -> _Steps:
         addons=tuple(
             (
                 list(a.amounts),
-                a.rijk_share,
                 tuple(
-                    (int(c), int(p), float(a.weights[c] * a.period_shares[p]))
+                    (int(c), int(p), float(a.weights[c] * a.period_shares[p]), int(a.rijk_shares[c]))
                     for c in np.flatnonzero(a.weights)
                     for p in np.flatnonzero(a.period_shares)
                 ),
@@ -171,6 +187,11 @@ def _need(m: ModelArrays, xt: np.ndarray, need: np.ndarray, rijk: np.ndarray) ->
     for k, targets in steps.multipliers:
         for t in targets:
             need[t] *= xt[k]
+    for k, comps, source, target in steps.deferrals:
+        for c in comps:
+            moved = need[c, source] * (1.0 - xt[k])  # the homes not started in time
+            need[c, source] -= moved
+            need[c, target] += moved
     for excluded, rate, reclaimable, targets in steps.vat:
         vat = xt[reclaimable] - 1.0  # 1 + rate (1 - reclaimable) x excluded
         vat *= xt[rate]
@@ -184,13 +205,12 @@ def _need(m: ModelArrays, xt: np.ndarray, need: np.ndarray, rijk: np.ndarray) ->
         for k in ks[1:]:
             key += xt[k]
         np.multiply(need[c], np.clip(key, 0.0, 1.0, out=key), out=rijk[c])
-    for amounts, share_input, cells in steps.addons:
+    for amounts, cells in steps.addons:
         amount = np.prod(xt[amounts], axis=0)
-        share = xt[share_input]
-        for c, p, weight in cells:
+        for c, p, weight, share_input in cells:
             add = amount * weight
             need[c, p] += add
-            rijk[c, p] += add * share
+            rijk[c, p] += add * xt[share_input]
 
 
 def _funding(m: ModelArrays, xt: np.ndarray, need_rijk: np.ndarray, total: np.ndarray, rijk: np.ndarray) -> None:
