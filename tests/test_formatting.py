@@ -8,16 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nplv_sim.formatting import (
-    MISSING,
-    format_eur,
-    format_number,
-    format_percent,
-    label_from_attrs,
-    period_years,
-    term,
-    unit_label,
-)
+from nplv_sim.formatting import MISSING, format_eur, format_number, format_percent
+from nplv_sim.glossary import label_from_attrs, period_years, term, unit_label
 
 
 @pytest.mark.parametrize(

@@ -312,22 +312,18 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    import xarray as xr
-
     from .report import build_report
 
-    a = load_assumptions(args.assumptions)
     results = None
     if args.results:
+        from .provenance import assumptions_for_results, check_facts
+
         path = Path(args.results)
-        if not path.is_file():
-            raise NplvError(f"{path}: results file not found")
-        try:
-            results = xr.load_dataset(path)
-        except Exception as exc:  # any unreadable file is the user's input
-            raise NplvError(f"{path}: cannot be read as NetCDF results ({type(exc).__name__})") from None
-        if "shortfall" not in results or "input_value" not in results:
-            raise NplvError(f"{path}: is not an nplv-sim results file (no 'shortfall' or 'input_value')")
+        results = _read_results(path)
+        a = load_assumptions(assumptions_for_results(results, path, args.assumptions))
+        check_facts(results, path, a.facts.path, a.facts.sha256)
+    else:
+        a = load_assumptions(args.assumptions)
     out = Path(args.out) if args.out else default_out("report")
     start = time.perf_counter()
 
@@ -335,8 +331,28 @@ def _cmd_report(args: argparse.Namespace) -> int:
         print(f"  [{time.perf_counter() - start:6.1f} s] {msg}", file=sys.stderr, flush=True)
 
     folder = build_report(a, out, args.draws, rng=args.seed, method=args.method, workers=args.workers, lang=args.lang, force=args.force, progress=say, results=results)
-    print(f"wrote {folder}/report.html (and figures/, tables/, results.nc)")
+    import xarray as xr
+
+    with xr.open_dataset(folder / "results.nc") as written:
+        seed = written.attrs["seed_entropy"]
+    print(f"wrote {folder}/report.html (and figures/, tables/, results.nc); seed {seed}")
     return EXIT_OK
+
+
+def _read_results(path: Path):
+    """Read a results NetCDF or refuse in one line (missing, unreadable, foreign, incompatible)."""
+    import xarray as xr
+
+    from .provenance import check_results
+
+    if not path.is_file():
+        raise NplvError(f"{path}: results file not found")
+    try:
+        ds = xr.load_dataset(path)
+    except Exception as exc:  # any unreadable file is the user's input
+        raise NplvError(f"{path}: cannot be read as NetCDF results ({type(exc).__name__})") from None
+    check_results(ds, path)
+    return ds
 
 
 def _cmd_register(args: argparse.Namespace) -> int:

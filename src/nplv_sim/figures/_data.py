@@ -10,7 +10,7 @@ import xarray as xr
 
 from ..appendix import report_figure
 from ..errors import NplvError
-from ..formatting import label_from_attrs, term
+from ..glossary import label_from_attrs, term
 
 QUANTILES = (0.05, 0.15, 0.5, 0.85, 0.95)
 

@@ -11,7 +11,8 @@ from matplotlib.ticker import FuncFormatter
 from scipy import stats
 
 from ..errors import NplvError
-from ..formatting import format_number, period_years, term
+from ..formatting import format_number
+from ..glossary import period_years, term
 from . import style
 from ._data import axis_label, check_lang, select, text
 

@@ -11,7 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ..formatting import label_from_attrs, period_years, term
+from ..glossary import label_from_attrs, period_years, term
 from . import style
 from ._data import check_lang, published_value, quantiles, select, text
 

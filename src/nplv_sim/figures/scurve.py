@@ -10,7 +10,8 @@ import xarray as xr
 from matplotlib.axes import Axes
 
 from ..errors import NplvError
-from ..formatting import format_number, label_from_attrs, period_years, term
+from ..formatting import format_number
+from ..glossary import label_from_attrs, period_years, term
 from . import style
 from ._data import cell_title, check_lang, published_value, quantiles, select, text
 

@@ -9,7 +9,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from ..formatting import format_number, label_from_attrs
+from ..formatting import format_number
+from ..glossary import label_from_attrs
 from . import style
 from ._data import check_lang, text, wrap
 

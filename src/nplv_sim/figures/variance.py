@@ -7,7 +7,8 @@ import xarray as xr
 from matplotlib.axes import Axes
 
 from ..errors import NplvError
-from ..formatting import format_eur, format_percent, label_from_attrs
+from ..formatting import format_eur, format_percent
+from ..glossary import label_from_attrs
 from . import style
 from ._data import check_lang, text, wrap
 

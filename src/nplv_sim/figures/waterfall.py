@@ -11,7 +11,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..errors import NplvError
-from ..formatting import format_number, label_from_attrs, period_years, term
+from ..formatting import format_number
+from ..glossary import label_from_attrs, period_years, term
 from . import style
 from ._data import check_lang, published_value, quantiles, text
 
