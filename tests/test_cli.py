@@ -91,3 +91,29 @@ def test_stream_and_precision_write_summaries_only(tmp_path, capsys):
 def test_inconsistent_run_options_are_refused(argv, tmp_path, capsys):
     assert main([*argv, "--out", str(tmp_path / "o")]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_policy_commands_print_and_record_the_seed(tmp_path, capsys):
+    """Without --seed, budget and cover still print the seed, and --out writes the table and provenance."""
+    import csv as _csv
+
+    assert main(["budget", "--draws", "400", "--out", str(tmp_path / "b")]) == 0
+    out = capsys.readouterr().out
+    seed = out.split("repeat with --seed ")[1].split(")")[0]
+    prov = dict(_csv.reader((tmp_path / "b" / "provenance.csv").read_text(encoding="utf-8").splitlines()))
+    assert prov["seed"] == seed and prov["assumptions"] == "rebel_2026_uncertainty.toml"
+    rows = list(_csv.DictReader((tmp_path / "b" / "budget.csv").read_text(encoding="utf-8").splitlines()))
+    assert {r["horizon"] for r in rows} == {"P1", "P2", "whole"}
+    assert "do not add up" in out
+    assert main(["budget", "--draws", "400", "--seed", seed]) == 0  # the printed seed repeats the run
+    again = capsys.readouterr().out
+    assert again.split("Budget needed")[1].split("seed")[0] == out.split("Budget needed")[1].split("seed")[0]
+
+
+def test_cover_answers_for_exactly_the_given_years_and_warns_on_double_counting(tmp_path, capsys):
+    assert main(["cover", "--budget", "135/yr", "--years", "2029-2035", "--draws", "400", "--seed", "2",
+                 "--scenario", "coalition_135", "--out", str(tmp_path / "c")]) == 0
+    cap = capsys.readouterr()
+    assert "warning" in cap.err and "twice" in cap.err and cap.err.count("\n") == 1
+    assert "exactly 2029-2035" in cap.out and "seed 2" in cap.out
+    assert (tmp_path / "c" / "cover.csv").read_text(encoding="utf-8").count("same years") == 2

@@ -90,16 +90,16 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--precision", help="keep drawing blocks until the Monte Carlo s.e. of P50 and P85 of the 2026-2035 shortfall is at most this: an amount (5 = EUR 5 M) or a share (0.5%%); --draws is then the maximum")
     run.set_defaults(func=_cmd_run)
 
-    budget = sub.add_parser("budget", help="budget needed for a confidence level", description="Budget that covers the remaining need with the given probability (the shortfall's quantile), per period, scope and 2026-2035.")
+    budget = sub.add_parser("budget", help="budget needed for a confidence level", description="Budget that covers the remaining need with the given probability (the shortfall's quantile), per period, scope and the whole horizon.")
     add_run_options(budget)
     budget.add_argument("--confidence", type=_quantiles, default=(0.5, 0.85, 0.95), help="comma-separated, default 0.5,0.85,0.95")
     _policy_options(budget)
     budget.set_defaults(func=_cmd_budget)
 
-    cover = sub.add_parser("cover", help="probability that a budget covers the remaining need", description="Probability that a budget covers the remaining need, per period, scope and 2026-2035. BUDGET is EUR million: a total (945) or per year (135/yr, with --years).")
+    cover = sub.add_parser("cover", help="probability that a budget covers the remaining need", description="Probability that a budget covers the remaining need, per period, scope and the whole horizon, and for a per-year budget over exactly its --years. BUDGET is EUR million: a total (945) or per year (135/yr, with --years).")
     add_run_options(cover)
     cover.add_argument("--budget", required=True, help="EUR million: a total (e.g. 945) or per year (e.g. 135/yr)")
-    cover.add_argument("--years", help="years of a per-year budget, FIRST-LAST (default: all years 2026-2035)")
+    cover.add_argument("--years", help="years of a per-year budget, FIRST-LAST, e.g. 2029-2035 (default: every year of the periods)")
     _policy_options(cover)
     cover.set_defaults(func=_cmd_cover)
 
@@ -231,6 +231,8 @@ def _policy_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scenario", help="apply a scenario first (file or shipped name, e.g. coalition_135)")
     p.add_argument("--incl-addons", action="store_true", help="include add-ons such as funderingsherstel")
     p.add_argument("--netting", choices=("pillar", "component"), default="pillar", help="netting method (default pillar)")
+    p.add_argument("--out", help="also write the table (CSV) and provenance.csv to this folder")
+    p.add_argument("--force", action="store_true", help="replace existing output files")
 
 
 def _policy_run(args: argparse.Namespace):
@@ -244,70 +246,156 @@ def _policy_run(args: argparse.Namespace):
     return a, ds, variable
 
 
+def _horizon_name(a, h: str) -> str:
+    from .glossary import horizon_label
+
+    return horizon_label(a.facts.periods, str(h), "en")
+
+
 def _horizon_table(title: str, rows: dict[str, list[str]], columns: list[str]) -> str:
-    head = f"{'horizon':<12}{'scope':<7}" + "".join(f"{c:>16}" for c in columns)
-    return "\n".join([title, head, *(f"{k:<19}" + "".join(f"{v:>16}" for v in vals) for k, vals in rows.items())])
+    head = f"{'horizon':<28}{'scope':<7}" + "".join(f"{c:>16}" for c in columns)
+    return "\n".join([title, head, *(f"{k:<35}" + "".join(f"{v:>16}" for v in vals) for k, vals in rows.items())])
+
+
+def _policy_targets(args: argparse.Namespace, name: str) -> list[Path] | None:
+    if not args.out:
+        return None
+    out = prepare_dir(args.out)
+    targets = [out / f"{name}.csv", out / "provenance.csv"]
+    check_targets(targets, args.force)
+    return targets
+
+
+def _write_policy(targets: list[Path] | None, rows: list[dict[str, object]], ds, force: bool) -> None:
+    import csv
+    import io
+
+    from .provenance import provenance_csv, public_attrs
+
+    if targets is None:
+        return
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in r.items()} for r in rows)
+    write_text(targets[0], buf.getvalue(), force)
+    write_text(targets[1], provenance_csv(public_attrs(ds)), force)
+    print(f"wrote {targets[0]} and {targets[1]}")
+
+
+def _basis(variable: str, netting: str) -> str:
+    return f"{'with' if 'incl_addons' in variable else 'without'} funderingsherstel, {netting} netting"
 
 
 def _cmd_budget(args: argparse.Namespace) -> int:
+    from .glossary import word
     from .policy import budget_for_confidence
 
+    targets = _policy_targets(args, "budget")
     a, ds, variable = _policy_run(args)
     res = budget_for_confidence(ds, args.confidence, variable, args.netting)
-    rows = {}
+    rows, records = {}, []
     for h in res["horizon"].values:
         for scope in res["scope"].values:
             cells = res["budget"].sel(horizon=h, scope=scope).values
             errs = res["budget_mcse"].sel(horizon=h, scope=scope).values
-            rows[f"{h:<12}{scope:<7}"] = [f"{v:,.0f} ±{e:,.0f}" for v, e in zip(cells, errs, strict=True)]
+            rows[f"{_horizon_name(a, h):<28}{scope:<7}"] = [f"{v:,.0f} ±{e:,.0f}" for v, e in zip(cells, errs, strict=True)]
+            for c, v, e in zip(args.confidence, cells, errs, strict=True):
+                records.append({"horizon": str(h), "horizon_years": _horizon_name(a, h), "scope": str(scope),
+                                "confidence": float(c), "budget": float(v), "budget_mcse": float(e),
+                                "variable": variable, "netting": args.netting, "scenario": a.scenario,
+                                "units": "million EUR"})
     cols = [f"{100 * c:g} %" for c in args.confidence]
-    print(_horizon_table(f"Budget needed (EUR million, ± Monte Carlo s.e.), {variable}, {args.netting} netting, scenario {a.scenario}, {args.draws:,} draws", rows, cols))
+    print(_horizon_table(f"Budget needed (EUR million, ± Monte Carlo s.e.), both pillars, {_basis(variable, args.netting)}, scenario {a.scenario}, {ds.sizes['draw']:,} draws", rows, cols))
+    print(f"\n{word('budgets_do_not_add', 'en')}")
+    print(f"seed {ds.attrs['seed_entropy']} (repeat with --seed {ds.attrs['seed_entropy']})")
+    _write_policy(targets, records, ds, args.force)
     return EXIT_OK
 
 
 def _cmd_cover(args: argparse.Namespace) -> int:
-    from .policy import coverage_probability, parse_budget, point_estimate_probability
+    from .policy import coverage_over_years, coverage_probability, double_counting, parse_budget, point_estimate_probability
 
+    targets = _policy_targets(args, "cover")
+    a0 = load_assumptions(args.assumptions)
+    budget = parse_budget(args.budget, a0, args.years)  # bad --budget/--years fail before any simulation
     a, ds, variable = _policy_run(args)
-    budget = parse_budget(args.budget, a, args.years)
+    warning = double_counting(a, budget)
+    if warning:
+        print(f"nplv-sim: warning: {warning}", file=sys.stderr)
     prob = coverage_probability(ds, budget, variable, args.netting)
     n = ds.sizes["draw"]
+    records = []
+    exact = coverage_over_years(ds, budget) if variable == "shortfall_all_pillars" and args.netting == "pillar" else None
+    if exact is not None:
+        first, last = exact.attrs["first_year"], exact.attrs["last_year"]
+        print(f"Budget {budget.text} = EUR {exact.attrs['budget']:,.0f} million against the remaining need of exactly {first}-{last} "
+              f"(year profile: each period spread evenly over its years), both pillars, {_basis(variable, args.netting)}, scenario {a.scenario}, {n:,} draws")
+        for scope in exact["scope"].values:
+            p = float(exact.sel(scope=scope))
+            se = (p * (1 - p) / n) ** 0.5
+            print(f"  {scope:<7} P(covered) = {p:.3f} ±{se:.3f}")
+            records.append({"horizon": f"{first}-{last}", "scope": str(scope), "budget": float(exact.attrs["budget"]),
+                            "probability_covered": p, "mcse": se, "basis": "same years (year profile)"})
+        print("\nPer period (the money that falls in each period against that period's whole remaining need):")
+    elif budget.years is not None:
+        print("(the year-by-year comparison needs pillar netting without add-ons; shown per period only)")
     rows = {}
     for h in prob["horizon"].values:
         for scope in prob["scope"].values:
             p = float(prob.sel(horizon=h, scope=scope))
             amount = budget.amounts[str(h)]
             se = (p * (1 - p) / n) ** 0.5 if p == p else float("nan")
-            rows[f"{h:<12}{scope:<7}"] = ["-" if amount != amount else f"{amount:,.0f}", "-" if p != p else f"{p:.3f} ±{se:.3f}"]
+            rows[f"{_horizon_name(a, h):<28}{scope:<7}"] = ["-" if amount != amount else f"{amount:,.0f}", "-" if p != p else f"{p:.3f} ±{se:.3f}"]
+            records.append({"horizon": _horizon_name(a, h), "scope": str(scope), "budget": amount,
+                            "probability_covered": p, "mcse": se, "basis": "whole period"})
     print(_horizon_table(f"Budget {budget.text} (EUR million) against {variable}, {args.netting} netting, scenario {a.scenario}, {n:,} draws", rows, ["budget", "P(covered)"]))
     print(f"\nWhere the report's own figures sit on the S-curve of scenario {a.scenario} (P(shortfall <= published)):")
     for r in point_estimate_probability(ds, a):
         print(f"  {r['figure']:<42} {r['published']:>8,.0f}  {r['cumulative_probability']:.3f}")
+    print(f"seed {ds.attrs['seed_entropy']} (repeat with --seed {ds.attrs['seed_entropy']})")
+    for r in records:
+        r.update(variable=variable, netting=args.netting, scenario=a.scenario, units="million EUR")
+    _write_policy(targets, records, ds, args.force)
     return EXIT_OK
 
 
 def _cmd_scenarios(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from .comparison import simulate_scenarios
+    from .provenance import public_attrs
     from .scenarios import list_scenarios
 
     a = load_assumptions(args.assumptions)
     names = args.scenario or [p.stem for p in list_scenarios()]
     out = prepare_dir(args.out or default_out("scenarios"))
     target = out / "scenarios.nc"
-    check_targets([target], args.force)
+    targets = [target, out / "scenarios.csv", out / "provenance.csv"]
+    check_targets(targets, args.force)
     ds = simulate_scenarios(a, names, args.draws, rng=args.seed, method=args.method, workers=args.workers)
-    diff = ds["shortfall_all_pillars_difference"].sel(netting="pillar")
-    left = ds["shortfall_all_pillars"].sel(netting="pillar")
-    print(f"Difference from the baseline, both pillars, pillar netting (EUR million; P5 / P50 / P95), {args.draws:,} draws, common random numbers")
-    print(f"{'scenario':<28}{'period':<7}{'scope':<7}{'P5':>9}{'P50':>9}{'P95':>9}   shortfall left P50 [P5-P95]")
+    print(f"Difference from the baseline, both pillars, pillar netting (EUR million; P5 / P50 / P95), {args.draws:,} draws, common random numbers; without and with funderingsherstel")
+    print(f"{'scenario':<28}{'horizon':<28}{'scope':<7}{'basis':<8}{'P5':>9}{'P50':>9}{'P95':>9}   shortfall left P50 [P5-P95]")
+    records = []
     for sc in ds["scenario"].values[1:]:
-        for period in ds["period"].values:
+        for h in [*map(str, ds["period"].values), "whole"]:
             for scope in ds["scope"].values:
-                q = diff.sel(scenario=sc, period=period, scope=scope).quantile([0.05, 0.5, 0.95], dim="draw").values
-                r = left.sel(scenario=sc, period=period, scope=scope).quantile([0.05, 0.5, 0.95], dim="draw").values
-                print(f"{str(sc)[:27]:<28}{period:<7}{scope:<7}{q[0]:>9,.0f}{q[1]:>9,.0f}{q[2]:>9,.0f}   {r[1]:,.0f} [{r[0]:,.0f}-{r[2]:,.0f}]")
-    write_netcdf(ds, target, args.force)
+                for basis, var in (("without", "shortfall_all_pillars"), ("with", "shortfall_all_pillars_incl_addons")):
+                    da = ds[var].sel(netting="pillar", scope=scope)
+                    da = da.sum("period") if h == "whole" else da.sel(period=h)
+                    diff = (da.sel(scenario=sc) - da.sel(scenario="baseline")).values
+                    q = np.quantile(diff, [0.05, 0.5, 0.95])
+                    r = np.quantile(da.sel(scenario=sc).values, [0.05, 0.5, 0.95])
+                    name = _horizon_name(a, h)
+                    print(f"{str(sc)[:27]:<28}{name:<28}{scope:<7}{basis:<8}{q[0]:>9,.0f}{q[1]:>9,.0f}{q[2]:>9,.0f}   {r[1]:,.0f} [{r[0]:,.0f}-{r[2]:,.0f}]")
+                    records.append({"scenario": str(sc), "horizon": h, "horizon_years": name, "scope": str(scope),
+                                    "funderingsherstel": basis, "difference_p05": q[0], "difference_p50": q[1],
+                                    "difference_p95": q[2], "left_p05": r[0], "left_p50": r[1], "left_p95": r[2],
+                                    "units": "million EUR"})
+    write_netcdf(public_attrs(ds), target, args.force)
+    print(f"seed {ds.attrs['seed_entropy']} (repeat with --seed {ds.attrs['seed_entropy']})")
     print(f"wrote {target}")
+    _write_policy(targets[1:], records, ds, args.force)
     return EXIT_OK
 
 
