@@ -15,13 +15,17 @@ def test_run_writes_netcdf_and_summary(tmp_path, capsys):
     out = tmp_path / "r"
     assert main(["run", "--draws", "2000", "--seed", "5", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "P85" in printed and "physical P1" in printed
+    assert "P85" in printed and "physical 2026\u20132029" in printed
+    # every horizon, both bases
+    assert "both pillars 2026\u20132035 (whole)" in printed and "With funderingsherstel" in printed
     with xr.open_dataset(out / "results.nc") as ds:
         assert ds.attrs["n_draws"] == 2000 and ds.attrs["seed_entropy"] == "5"
         assert ds["shortfall"].attrs["units"] == "million EUR"
         assert ds["shortfall"].sizes["draw"] == 2000
     text = (out / "summary.csv").read_text()
-    assert text.startswith("variable,pillar,period,scope,netting,p05,p15,p50,p85,p95")
+    assert text.startswith("variable,basis,pillar,period,scope,netting,first_year,last_year,p05,p15,p50,p85,p95")
+    assert "shortfall_2026_2035,excl_addons,all,whole,rijk,pillar,2026,2035," in text
+    assert "shortfall_all_pillars_incl_addons,incl_addons,all,P1,rijk,pillar,2026,2029," in text
     assert not list(out.glob(".*part"))
 
 
