@@ -121,3 +121,41 @@ def test_cover_answers_for_exactly_the_given_years_and_warns_on_double_counting(
     assert "warning" in cap.err and "twice" in cap.err and cap.err.count("\n") == 1
     assert "exactly 2029-2035" in cap.out and "seed 2" in cap.out
     assert (tmp_path / "c" / "cover.csv").read_text(encoding="utf-8").count("same years") == 2
+
+
+def test_draws_accept_integer_valued_scientific_notation():
+    from nplv_sim.cli import _parser
+
+    for text, want in (("1e6", 1_000_000), ("2.5e3", 2500), ("100_000", 100_000), ("1E4", 10_000)):
+        assert _parser().parse_args(["run", "--draws", text]).draws == want
+    for bad in ("1.5", "1e-3", "1e400", "nan", "abc", "0", "-1e3"):
+        with pytest.raises(SystemExit):
+            _parser().parse_args(["run", "--draws", bad])
+
+
+def test_too_many_draws_for_memory_suggest_stream(capsys):
+    assert main(["run", "--draws", "1e12", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--stream" in err
+
+
+def test_a_correlation_repair_is_one_warning_line_naming_the_pair(tmp_path, capsys):
+    import shutil
+    import warnings
+
+    import nplv_sim
+
+    src = nplv_sim.load_assumptions()
+    shutil.copy(src.facts.path, tmp_path)
+    bad = "".join(f'\n[[correlation]]\ninputs = ["{x}", "{y}"]\nrho = {r}\nsource = "test"\n' for x, y, r in (
+        ("wbi_allocation_fraction", "spuk_amount", 0.6), ("spuk_amount", "preventie_met_gezag_amount", 0.6),
+        ("wbi_allocation_fraction", "preventie_met_gezag_amount", -0.3)))
+    (tmp_path / "u.toml").write_text(open(src.path, encoding="utf-8").read() + bad, encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = lambda m, c, f, n, file=None, line=None: sys.stderr.write(warnings.formatwarning(m, c, f, n))
+        assert main(["run", str(tmp_path / "u.toml"), "--draws", "200", "--seed", "1", "--quiet",
+                     "--out", str(tmp_path / "r")]) == 0
+    err = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert len(err) == 1 and err[0].startswith("nplv-sim: warning: u.toml: declared correlations")
+    assert " ~ " in err[0] and "->" in err[0]

@@ -12,6 +12,7 @@ import os
 import sys
 import time
 import uuid
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -29,11 +30,27 @@ __all__ = ["main"]
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
+def _one_line_warning(message, category, filename, lineno, line=None) -> str:
+    """Warnings from nplv-sim on the command line: one line, no source path or code echo."""
+    return f"nplv-sim: warning: {message}\n"
+
+
+warnings.formatwarning = _one_line_warning
+
+
 def _positive_int(text: str) -> int:
+    """A whole number: ``100000``, ``100_000`` or integer-valued scientific notation (``1e6``)."""
+    t = text.replace("_", "").strip()
     try:
-        value = int(text.replace("_", ""))
+        value = int(t)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+        try:
+            f = float(t)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+        if not (f == f and abs(f) != float("inf") and f == int(f)):
+            raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+        value = int(f)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value

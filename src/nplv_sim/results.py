@@ -86,7 +86,8 @@ def check_memory(a: Assumptions, draws: int, detail: bool = False) -> None:
     if need_bytes > limit:
         raise NplvError(
             f"{draws:,} draws would need about {need_bytes / 2**30:.1f} GiB, more than the "
-            f"{limit / 2**30:.1f} GiB this machine allows a run; use fewer draws"
+            f"{limit / 2**30:.1f} GiB this machine allows a run; use fewer draws, or `run --stream` "
+            "(summaries merged block by block in bounded memory)"
         )
 
 
