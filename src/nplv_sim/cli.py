@@ -139,6 +139,7 @@ def _parser() -> argparse.ArgumentParser:
     reg.add_argument("assumptions", nargs="?", help="assumptions file (default: the shipped one)")
     reg.add_argument("--out", default="docs", help="output folder (default docs)")
     reg.add_argument("--force", action="store_true", help="replace an existing assumptions.md")
+    reg.add_argument("--lang", choices=("en", "nl"), default="en", help="en: the bilingual docs register (default); nl: Dutch only, as assumptions_nl.md")
     reg.set_defaults(func=_cmd_register)
 
     base = sub.add_parser("baseline", help="reconcile the deterministic baseline with the report", description="Print the reconciliation of every published figure and write it as CSV.")
@@ -464,8 +465,8 @@ def _cmd_register(args: argparse.Namespace) -> int:
     from .register import register_markdown
 
     a = load_assumptions(args.assumptions)
-    target = prepare_dir(args.out) / "assumptions.md"
-    write_text(target, register_markdown(a), args.force)
+    target = prepare_dir(args.out) / ("assumptions_nl.md" if args.lang == "nl" else "assumptions.md")
+    write_text(target, register_markdown(a, args.lang), args.force)
     print(f"wrote {target}")
     return EXIT_OK
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
-__all__ = ["MISSING", "format_eur", "format_number", "format_percent"]
+__all__ = ["MISSING", "format_eur", "format_number", "format_percent", "format_significant"]
 
 MISSING = "\u2013"  # en dash for NaN / not available
 
@@ -123,3 +123,21 @@ def format_percent(value: float, decimals: int = 0, lang: str = "nl") -> str:
     if number == MISSING:
         return MISSING
     return f"{number} %" if lang == "nl" else f"{number}%"
+
+
+def format_significant(value: float, digits: int = 3, lang: str = "nl") -> str:
+    """A parameter value with about ``digits`` significant digits, trailing zeros dropped.
+
+    ``format_significant(0.25)`` -> ``"0,25"``; ``format_significant(1250)`` -> ``"1.250"``;
+    ``format_significant(0.0196)`` -> ``"0,0196"``; whole numbers of 10 ** digits and more are
+    written out in full.
+    """
+    value = float(value)
+    if value == 0 or math.isnan(value) or math.isinf(value):
+        return format_number(value, 0, lang)
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(value))))
+    text = format_number(value, min(decimals, 6), lang)
+    point = _SEPARATORS[lang][1]
+    if point in text:
+        text = text.rstrip("0").rstrip(point)
+    return text

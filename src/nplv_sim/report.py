@@ -23,7 +23,7 @@ import xarray as xr
 from .appendix import APPENDIX_QUANTILES, WHOLE, appendix_rows, appendix_table, with_whole_horizon, write_appendix
 from .baseline import reconcile, reconciliation_csv
 from .errors import OutputError, OutputExistsError
-from .formatting import MISSING, format_eur, format_number, format_percent
+from .formatting import MISSING, format_eur, format_number, format_percent, format_significant
 from .glossary import basis_note, group_label, horizon_label, period_label, term, word
 from .output import current_umask, write_netcdf, write_text
 from .policy import point_estimate_probability
@@ -365,12 +365,7 @@ def _index_text(v: float, lo: float, hi: float, lang: str) -> str:
 
 
 def _value_text(v: float, lang: str) -> str:
-    """An input's value with about three significant digits, in the reader's convention."""
-    v = float(v)
-    if v == 0 or not np.isfinite(v):
-        return format_number(v, 0, lang)
-    decimals = int(max(0, 2 - np.floor(np.log10(abs(v)))))
-    return format_number(v, min(decimals, 4), lang)
+    return format_significant(v, 3, lang)
 
 
 def _register(a: Assumptions, lang: str) -> dict[str, Any]:
