@@ -26,6 +26,7 @@ __all__ = [
     "label_from_attrs",
     "period_label",
     "period_years",
+    "short_term",
     "term",
     "unit_label",
     "word",
@@ -146,6 +147,15 @@ def _pick(pair: tuple[str, str], lang: str) -> str:
 def term(key: str, lang: str = "nl") -> str:
     """Reader's word for a coordinate value (``"rijk"`` -> ``"Rijk"``, ``"physical"`` -> ``"fysiek"``)."""
     return _pick(TERMS.get(str(key), (str(key), str(key))), lang)
+
+
+# Short forms for tight places (tick labels); the full word is in TERMS.
+SHORT: dict[str, tuple[str, str]] = {"social": ("sociaal", "social")}
+
+
+def short_term(key: str, lang: str = "nl") -> str:
+    """The short form of a term where one exists (``"social"`` -> ``"sociaal"``), else :func:`term`."""
+    return _pick(SHORT[key], lang) if key in SHORT else term(key, lang)
 
 
 def explain(key: str, lang: str = "nl") -> str:

@@ -189,24 +189,20 @@ def _figures(a: Assumptions, ds: xr.Dataset, summary: xr.Dataset, folder: Path, 
 
     periods = a.facts.periods
     years = {p.name: period_label(periods, p.name) for p in periods}
-    excl, incl = term("excl_addons", lang), term("incl_addons", lang)
     progress("figures: S-curves, intervals, fan, waterfall")
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.6), sharey=True, layout="constrained")
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.6), sharex=True, sharey=True, layout="constrained")
     F.plot_scurve(ds, published=published, summary=summary, lang=lang, ax=axes[0])
     F.plot_scurve(ds, variable="shortfall_incl_addons", lang=lang, ax=axes[1])
-    axes[0].set_title(excl.capitalize())
-    axes[1].set_title(incl.capitalize())
     axes[1].set_ylabel("")
     save("scurve", fig,
          "S-curve van de restopgave van beide pijlers per periode, totaal en Rijk, met P15/P50/P85; links zonder "
          "funderingsherstel (met de puntschatting van Rebel), rechts met funderingsherstel",
          "S-curve of the remaining need of both pillars per period, total and Rijk, with P15/P50/P85; left without "
          "foundation repair (with Rebel's point estimate), right with foundation repair")
-    fig, axes = plt.subplots(1, 2, figsize=(11, 5.2), sharey=True, layout="constrained")
+    fig, axes = plt.subplots(1, 2, figsize=(11, 5.2), sharex=True, sharey=True, layout="constrained")
     F.plot_intervals(ds, published=published, lang=lang, ax=axes[0])
     F.plot_intervals(ds, variable="shortfall_incl_addons", lang=lang, ax=axes[1])
-    axes[0].set_title(excl.capitalize())
-    axes[1].set_title(incl.capitalize())
+    axes[0].set_xlim(right=max(a_.dataLim.x1 for a_ in axes) * 1.04)  # shared axis: room for both panels
     save("intervals", fig,
          "Bandbreedte per pijler en periode (P5–P95, P15–P85, P50); links zonder funderingsherstel naast het "
          "cijfer van Rebel, rechts met funderingsherstel",
@@ -219,9 +215,12 @@ def _figures(a: Assumptions, ds: xr.Dataset, summary: xr.Dataset, folder: Path, 
                     f"{first}–{last})")
         extra_en = (f", with the coalition agreement's amount ({format_eur(amount, lang='en')} per year, "
                     f"{first}–{last})")
+        label = (f"Coalitieakkoord: {format_eur(amount, lang='nl')} per jaar" if nl else
+                 f"Coalition agreement: {format_eur(amount, lang='en')} per year")
     else:
         extra_nl = extra_en = ""
-    save("fan", F.plot_fan(ds, published=published, budget=budget, lang=lang),
+        label = None
+    save("fan", F.plot_fan(ds, published=published, budget=budget, budget_label=label, lang=lang),
          f"Waaier van de Rijksrestopgave per jaar, zonder funderingsherstel{extra_nl}",
          f"Fan chart of the Rijk remaining need per year, without foundation repair{extra_en}")
     for p in periods:
@@ -245,7 +244,13 @@ def _figures(a: Assumptions, ds: xr.Dataset, summary: xr.Dataset, folder: Path, 
              "others at baseline (ignores correlation)")
         cell = f"all_{p.name}_rijk"
         if cell in sens["cell"].values:
-            save(f"variance_{p.name}", F.plot_variance_contribution(sens, cell=cell, by="group", lang=lang),
+            # sources whose every input leaves this output unchanged at P10 and P90 have no effect by construction
+            moved = {str(g) for g, lo, hi in zip(ds["input_group"].sel(input=tor["input"]).values,
+                                                  tor["output_low"].values, tor["output_high"].values, strict=True)
+                     if abs(lo - float(tor["output_baseline"])) > 1e-9 or abs(hi - float(tor["output_baseline"])) > 1e-9}
+            idle = [str(g) for g in sens["group"].values if str(g) not in moved]
+            save(f"variance_{p.name}",
+                 F.plot_variance_contribution(sens, cell=cell, by="group", lang=lang, exclude=idle),
                  f"Bijdrage aan de spreiding van de Rijksrestopgave {y} (zonder funderingsherstel), per bron van "
                  "onzekerheid",
                  f"Contribution to the spread of the Rijk remaining need {y} (without foundation repair), by source "
