@@ -159,3 +159,12 @@ def test_oat_evaluator_matches_hand_arithmetic():
     base = f({})
     # +30 % on social-housing restructuring P1 adds 0.3 x (0.30 x 1,735) to the Rijk need
     assert f({"est_social_housing_p1": 1.3}) - base == pytest.approx(0.3 * 0.30 * 1735)
+
+
+def test_sobol_section_names_its_estimator_and_marks_indices_that_may_be_zero(report: Path):
+    text = (report / "report.html").read_text(encoding="utf-8")
+    sobol = text.split('id="sobol"')[1].split("</section>")[0]
+    assert "scipy.stats.sobol_indices" in sobol and "Saltelli 2010" in sobol and "Jansen 1999" in sobol
+    assert "per bron van onzekerheid" in sobol and 'class="num zero"' in sobol
+    # every index is printed with Dutch decimals: 0,41 [0,39; 0,43]
+    assert re.search(r"\d,\d\d \[-?\d,\d\d; -?\d,\d\d\]", sobol) and not re.search(r"\d\.\d\d \[", sobol)
