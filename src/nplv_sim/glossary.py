@@ -49,6 +49,11 @@ TERMS: dict[str, tuple[str, str]] = {
     # bases: with or without the add-ons (funderingsherstel)
     "excl_addons": ("zonder funderingsherstel", "without foundation repair"),
     "incl_addons": ("met funderingsherstel", "with foundation repair"),
+    # measures (published figures)
+    "measure_shortfall": ("restopgave", "remaining need"),
+    "measure_shortfall_per_year": ("restopgave per jaar", "remaining need per year"),
+    "measure_need": ("opgave", "gross need"),
+    "measure_funding": ("dekking", "funding"),
     # dimension names
     "dim_pillar": ("pijler", "pillar"),
     "dim_period": ("periode", "period"),

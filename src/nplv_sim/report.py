@@ -247,9 +247,10 @@ def _figures(a: Assumptions, ds: xr.Dataset, summary: xr.Dataset, folder: Path, 
         cell = f"all_{p.name}_rijk"
         if cell in sens["cell"].values:
             # sources whose every input leaves this output unchanged at P10 and P90 have no effect by construction
+            b0 = float(tor["output_baseline"])
             moved = {str(g) for g, lo, hi in zip(ds["input_group"].sel(input=tor["input"]).values,
                                                   tor["output_low"].values, tor["output_high"].values, strict=True)
-                     if abs(lo - float(tor["output_baseline"])) > 1e-9 or abs(hi - float(tor["output_baseline"])) > 1e-9}
+                     if abs(lo - b0) > 1e-9 or abs(hi - b0) > 1e-9}
             idle = [str(g) for g in sens["group"].values if str(g) not in moved]
             save(f"variance_{p.name}",
                  F.plot_variance_contribution(sens, cell=cell, by="group", lang=lang, exclude=idle),
@@ -377,7 +378,8 @@ def _sobol(a: Assumptions, seed: int, lang: str) -> dict[str, Any]:
                 "per invoer; tussen haken het 95 %-bootstrap-interval. De invoer is hierbij onafhankelijk getrokken: "
                 "de opgegeven correlaties zijn genegeerd (daarom wijken de aandelen af van de figuur met de bijdrage "
                 "per bron). S1 = aandeel van de variantie door deze bron of invoer alleen; ST = inclusief interacties, "
-                "dus S1 ≤ ST; per bron zijn de indices veel preciezer dan per invoer. Grijs en cursief: het interval bevat 0, de "
+                "dus S1 ≤ ST; per bron zijn de indices veel preciezer dan per invoer. Grijs en cursief: het interval "
+                "bevat 0, de "
                 "index is niet van 0 te onderscheiden; waar een S1 daar boven ST uitkomt, valt dat binnen de "
                 "schattingsfout.")
     else:
@@ -386,8 +388,8 @@ def _sobol(a: Assumptions, seed: int, lang: str) -> dict[str, Any]:
                 "brackets the 95% bootstrap interval. Inputs are drawn independently here: the declared correlations "
                 "are ignored (hence the shares differ from the figure of contributions by source). S1 = share of "
                 "variance from this source or input alone; ST = including interactions, so S1 ≤ ST; by source the "
-                "indices are far more precise than by input. Grey italics: the interval includes 0, the index cannot be told "
-                "from 0; where such an S1 comes out above ST, that is within the estimation error.")
+                "indices are far more precise than by input. Grey italics: the interval includes 0, the index cannot "
+                "be told from 0; where such an S1 comes out above ST, that is within the estimation error.")
     return {"tables": tables, "note": note}
 
 
@@ -431,8 +433,21 @@ def _register(a: Assumptions, lang: str) -> dict[str, Any]:
     return {"head": head, "groups": [{"label": k, "rows": v} for k, v in groups.items()], "note": note}
 
 
-def _reconciliation(rows: list[dict[str, Any]], lang: str) -> dict[str, Any]:
+def _figure_name(p: Any, periods: Any, lang: str) -> str:
+    """A published figure's name: the report's own words in Dutch, built from the glossary in English."""
+    if lang == "nl":
+        return p.figure
+    parts = [term(f"measure_{p.measure}", lang).capitalize(), term(p.pillar, lang), period_label(periods, p.period),
+             term(p.scope, lang)]
+    if p.netting != "pillar":
+        parts.append(term(p.netting, lang))
+    return ", ".join(parts)
+
+
+def _reconciliation(rows: list[dict[str, Any]], a: Assumptions, lang: str) -> dict[str, Any]:
     t = _TEXT[lang]
+    names = [_figure_name(p, a.facts.periods, lang) for p in a.facts.published]
+    rows = [{**r, "figure": name} for r, name in zip(rows, names, strict=True)]
     body = [[r["figure"], format_number(float(r["published"]), 0, lang), format_number(float(r["computed"]), 2, lang),
              format_number(float(r["difference"]), 2, lang), r["source"], r["note"]] for r in rows]
     note = ("De toelichtingen komen uit het feitenbestand en zijn daar in het Engels vastgelegd."
@@ -442,7 +457,8 @@ def _reconciliation(rows: list[dict[str, Any]], lang: str) -> dict[str, Any]:
 
 
 def _position(ds: xr.Dataset, a: Assumptions, lang: str) -> list[dict[str, str]]:
-    return [{"figure": r["figure"], "published": format_number(float(r["published"]), 0, lang),
+    names = {p.figure: _figure_name(p, a.facts.periods, lang) for p in a.facts.published}
+    return [{"figure": names.get(r["figure"], r["figure"]), "published": format_number(float(r["published"]), 0, lang),
              "probability": format_number(float(r["cumulative_probability"]), 2, lang), "source": r["source"]}
             for r in point_estimate_probability(ds, a)]
 
@@ -466,7 +482,7 @@ def render_html(a: Assumptions, ds: xr.Dataset, summary: xr.Dataset, figs: list[
         appendix={"head": head[1:], "parts": _by_basis(body), "basis": basis_note(lang)},
         figures=figures, scenarios=_scenario_table(scen, a.facts.periods, lang) if scen is not None else None,
         sobol=sobol, position=_position(ds, a, lang), register=_register(a, lang),
-        reconciliation=_reconciliation(reconcile(a), lang), provenance=provenance_rows(ds, lang), files=_FILES)
+        reconciliation=_reconciliation(reconcile(a), a, lang), provenance=provenance_rows(ds, lang), files=_FILES)
 
 
 def build_report(
