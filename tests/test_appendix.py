@@ -24,10 +24,11 @@ def run():
 def test_rows_hold_the_summary_and_the_report(run):
     a, ds, s = run
     rows = appendix_rows(s, a, ds)
-    assert len(rows) == 3 * 2 * 2
+    assert len(rows) == 2 * 3 * 2 * 2  # basis x pillar x period x scope (a summary has no whole horizon)
+    assert {r["basis"] for r in rows} == {"excl_addons", "incl_addons"}
     assert [(r["pillar"], r["period"], r["scope"]) for r in rows[:3]] == [
         ("physical", "P1", "total"), ("physical", "P1", "rijk"), ("physical", "P2", "total")]
-    both = next(r for r in rows if (r["pillar"], r["period"], r["scope"]) == ("all", "P1", "total"))
+    both = next(r for r in rows if (r["basis"], r["pillar"], r["period"], r["scope"]) == ("excl_addons", "all", "P1", "total"))
     cell = s["shortfall_all_pillars"].sel(period="P1", scope="total", netting="pillar")
     assert both["p85"] == pytest.approx(float(cell.sel(quantile=0.85)))
     sel = {"period": "P1", "scope": "total", "netting": "pillar"}
@@ -38,23 +39,38 @@ def test_rows_hold_the_summary_and_the_report(run):
     assert both["mcse_max"] == pytest.approx(float(s["shortfall_all_pillars_mcse"].sel(sel).max()))
     for r in rows:
         assert r["p05"] <= r["p15"] <= r["p50"] <= r["p85"] <= r["p95"]
-    social = next(r for r in rows if (r["pillar"], r["period"], r["scope"]) == ("social", "P2", "rijk"))
+    social = next(r for r in rows if (r["basis"], r["pillar"], r["period"], r["scope"]) == ("excl_addons", "social", "P2", "rijk"))
     assert social["report"] == 1585.0  # Table 16
+    with_fh = next(r for r in rows if (r["basis"], r["pillar"], r["period"], r["scope"]) == ("incl_addons", "all", "P1", "total"))
+    fh = ds["shortfall_all_pillars_incl_addons"].sel(period="P1", scope="total", netting="pillar")
+    assert with_fh["p50"] == pytest.approx(float(np.quantile(fh.values, 0.5)), rel=1e-3)
+    assert with_fh["p50"] > both["p50"]  # funderingsherstel adds EUR 1-1.5 bn over the horizon
+
+
+def test_whole_horizon_is_the_sum_of_the_periods_draw_by_draw(run):
+    a, ds, _ = run
+    rows = appendix_rows(ds, a)
+    whole = next(r for r in rows if (r["basis"], r["pillar"], r["period"], r["scope"]) == ("excl_addons", "all", "whole", "rijk"))
+    draws = ds["shortfall_all_pillars"].sel(scope="rijk", netting="pillar").sum("period").values
+    assert whole["p85"] == pytest.approx(float(np.quantile(draws, 0.85)), rel=2e-3)
+    assert (whole["first_year"], whole["last_year"]) == (a.facts.periods[0].first_year, a.facts.periods[-1].last_year)
+    assert len(rows) == 2 * 3 * 3 * 2
 
 
 def test_rows_from_draws_equal_rows_from_the_summary(run):
     a, ds, s = run
-    from_draws = appendix_rows(ds, a)
+    from_draws = [r for r in appendix_rows(ds, a) if r["period"] != "whole"]
     from_summary = appendix_rows(s, a, ds)
     for x, y in zip(from_draws, from_summary, strict=True):
-        assert x["p50"] == pytest.approx(y["p50"]) and x["report_percentile"] == pytest.approx(y["report_percentile"])
+        assert x["p50"] == pytest.approx(y["p50"])
+        assert x["report_percentile"] == pytest.approx(y["report_percentile"], nan_ok=True)
 
 
 def test_machine_csv_reads_back(run):
     a, _, s = run
     rows = appendix_rows(s, a)
     back = list(csv.DictReader(io.StringIO(appendix_csv(rows))))
-    assert len(back) == 12
+    assert len(back) == 24
     assert back[0]["pillar"] == "physical" and back[0]["units"] == "million EUR"
     assert float(back[0]["p50"]) == pytest.approx(rows[0]["p50"], rel=1e-5)
     assert back[0]["report_percentile"] == ""  # no draws given: unknown, not zero
@@ -64,17 +80,20 @@ def test_dutch_table_and_csv(run):
     a, ds, s = run
     rows = appendix_rows(s, a, ds)
     head, body = appendix_table(rows, s)
-    assert head[:4] == ["Pijler", "Periode", "Reikwijdte", "P5 (€ mln.)"]
+    assert head[:5] == ["Grondslag", "Pijler", "Periode", "Reikwijdte", "P5 (€ mln.)"]
     both = body[8]
-    assert both[:3] == ["Beide pijlers", "2026 t/m 2029", "Totaal"]
+    assert both[:4] == ["Zonder funderingsherstel", "Beide pijlers", "2026\u20132029", "Totaal"]
     assert both[head.index("Rapport Rebel (€ mln.)")] == "2.940"
     assert both[-1].endswith(" %")
     text = appendix_csv(rows, s, dutch=True)
-    lines = text.splitlines()
-    assert lines[0].startswith("Pijler;Periode;Reikwijdte;P5 (€ mln.)")
-    assert "Beide pijlers;2026 t/m 2029;Totaal;" in text and ";2.940;" in text
+    assert text.startswith("\ufeff")  # UTF-8 BOM: Dutch Excel reads the euro sign and the en dash
+    lines = text[1:].splitlines()
+    assert lines[0].startswith("Grondslag;Pijler;Periode;Reikwijdte;P5 (€ mln.)")
+    assert "Zonder funderingsherstel;Beide pijlers;2026\u20132029;Totaal;" in text and ";2940;" in text
+    mcse = next(line for line in lines if line.startswith("Zonder funderingsherstel;Beide pijlers;2026")).split(";")[10]
+    assert "," in mcse and "." not in mcse  # decimal comma, no grouping dot
     head_en, body_en = appendix_table(rows, s, "en")
-    assert head_en[0] == "Pillar" and body_en[8][1] == "2026\u20132029"
+    assert head_en[0] == "Basis" and body_en[8][2] == "2026\u20132029"
     assert body_en[8][head_en.index("Rebel report (€ million)")] == "2,940"
 
 
@@ -84,19 +103,34 @@ def test_write_appendix_files(run, tmp_path):
     paths = write_appendix(s, tmp_path / "bijlage", a, ds)
     assert [p.name for p in paths] == ["bijlage.csv", "bijlage_nl.csv", "bijlage.xlsx"]
     wb = openpyxl.load_workbook(paths[2])
-    assert wb.sheetnames == ["Bijlage", "data", "Toelichting"]
+    assert wb.sheetnames == ["Bijlage", "data", "Toelichting", "Herkomst"]
     sheet = list(wb["Bijlage"].iter_rows(values_only=True))
-    assert len(sheet) == 13 and sheet[0][0] == "Pijler"
-    row = next(r for r in sheet if r[:3] == ("Beide pijlers", "2026 t/m 2029", "Rijk"))
-    assert row[10] == 1110  # Table 1: EUR 1,11 mld.
-    assert isinstance(row[5], float) and wb["Bijlage"]["F2"].number_format == "#,##0"
+    assert len(sheet) == 25 and sheet[0][0] == "Grondslag"
+    row = next(r for r in sheet if r[:4] == ("Zonder funderingsherstel", "Beide pijlers", "2026\u20132029", "Rijk"))
+    assert row[11] == 1110  # Table 1: EUR 1,11 mld.
+    assert isinstance(row[6], float) and wb["Bijlage"]["G2"].number_format == "#,##0"
     data = list(wb["data"].iter_rows(values_only=True))
-    assert data[0][:4] == ("variable", "pillar", "period", "scope") and len(data) == 13
-    notes = {r[0]: r[1] for r in wb["Toelichting"].iter_rows(values_only=True)}
-    assert notes["assumptions_sha256"] == s.attrs["assumptions_sha256"]
+    assert data[0][:3] == ("variable", "basis", "pillar") and len(data) == 25
+    prov = {r[2]: r[1] for r in wb["Herkomst"].iter_rows(values_only=True)}
+    assert prov["assumptions_sha256"] == s.attrs["assumptions_sha256"]
+    assert prov["assumptions"] == "rebel_2026_uncertainty.toml"  # a file name, never a local path
     with pytest.raises(OutputExistsError):
         write_appendix(s, tmp_path / "bijlage", a)
-    assert paths[0].read_text(encoding="utf-8").startswith("variable,pillar,period")
+    assert paths[0].read_text(encoding="utf-8").startswith("variable,basis,pillar,period")
+
+
+def test_text_from_input_files_never_becomes_a_formula(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    from nplv_sim.appendix import _append
+    from nplv_sim.safetext import spreadsheet_safe
+
+    assert spreadsheet_safe("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")" and spreadsheet_safe(-3.0) == -3.0
+    assert spreadsheet_safe("-3") == "-3"  # a formatted number stays a number
+    wb = openpyxl.Workbook()
+    _append(wb.active, ["=1+1", "@SUM(A1)", 2.5])
+    wb.save(tmp_path / "x.xlsx")
+    back = openpyxl.load_workbook(tmp_path / "x.xlsx").active
+    assert [c.data_type for c in back[1]] == ["s", "s", "n"] and back["A1"].value == "'=1+1"
 
 
 def test_missing_openpyxl_is_a_clear_error(run, tmp_path, monkeypatch):

@@ -21,13 +21,17 @@ def test_run_writes_netcdf_and_summary(tmp_path, capsys):
     out = tmp_path / "r"
     assert main(["run", "--draws", "2000", "--seed", "5", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "P85" in printed and "physical P1" in printed
+    assert "P85" in printed and "physical 2026\u20132029" in printed
+    # every horizon, both bases
+    assert "both pillars 2026\u20132035 (whole)" in printed and "With funderingsherstel" in printed
     with xr.open_dataset(out / "results.nc") as ds:
         assert ds.attrs["n_draws"] == 2000 and ds.attrs["seed_entropy"] == "5"
         assert ds["shortfall"].attrs["units"] == "million EUR"
         assert ds["shortfall"].sizes["draw"] == 2000
     text = (out / "summary.csv").read_text()
-    assert text.startswith("variable,pillar,period,scope,netting,p05,p15,p50,p85,p95")
+    assert text.startswith("variable,basis,pillar,period,scope,netting,first_year,last_year,p05,p15,p50,p85,p95")
+    assert "shortfall_all_periods,excl_addons,all,whole,rijk,pillar,2026,2035," in text
+    assert "shortfall_all_pillars_incl_addons,incl_addons,all,P1,rijk,pillar,2026,2029," in text
     assert not list(out.glob(".*part"))
 
 
@@ -97,3 +101,67 @@ def test_stream_and_precision_write_summaries_only(tmp_path, capsys):
 def test_inconsistent_run_options_are_refused(argv, tmp_path, capsys):
     assert main([*argv, "--out", str(tmp_path / "o")]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_policy_commands_print_and_record_the_seed(tmp_path, capsys):
+    """Without --seed, budget and cover still print the seed, and --out writes the table and provenance."""
+    import csv as _csv
+
+    assert main(["budget", "--draws", "400", "--out", str(tmp_path / "b")]) == 0
+    out = capsys.readouterr().out
+    seed = out.split("repeat with --seed ")[1].split(")")[0]
+    prov = dict(_csv.reader((tmp_path / "b" / "provenance.csv").read_text(encoding="utf-8").splitlines()))
+    assert prov["seed"] == seed and prov["assumptions"] == "rebel_2026_uncertainty.toml"
+    rows = list(_csv.DictReader((tmp_path / "b" / "budget.csv").read_text(encoding="utf-8").splitlines()))
+    assert {r["horizon"] for r in rows} == {"P1", "P2", "whole"}
+    assert "do not add up" in out
+    assert main(["budget", "--draws", "400", "--seed", seed]) == 0  # the printed seed repeats the run
+    again = capsys.readouterr().out
+    assert again.split("Budget needed")[1].split("seed")[0] == out.split("Budget needed")[1].split("seed")[0]
+
+
+def test_cover_answers_for_exactly_the_given_years_and_warns_on_double_counting(tmp_path, capsys):
+    assert main(["cover", "--budget", "135/yr", "--years", "2029-2035", "--draws", "400", "--seed", "2",
+                 "--scenario", "coalition_135", "--out", str(tmp_path / "c")]) == 0
+    cap = capsys.readouterr()
+    assert "warning" in cap.err and "twice" in cap.err and cap.err.count("\n") == 1
+    assert "exactly 2029-2035" in cap.out and "seed 2" in cap.out
+    assert (tmp_path / "c" / "cover.csv").read_text(encoding="utf-8").count("same years") == 2
+
+
+def test_draws_accept_integer_valued_scientific_notation():
+    from nplv_sim.cli import _parser
+
+    for text, want in (("1e6", 1_000_000), ("2.5e3", 2500), ("100_000", 100_000), ("1E4", 10_000)):
+        assert _parser().parse_args(["run", "--draws", text]).draws == want
+    for bad in ("1.5", "1e-3", "1e400", "nan", "abc", "0", "-1e3"):
+        with pytest.raises(SystemExit):
+            _parser().parse_args(["run", "--draws", bad])
+
+
+def test_too_many_draws_for_memory_suggest_stream(capsys):
+    assert main(["run", "--draws", "1e12", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--stream" in err
+
+
+def test_a_correlation_repair_is_one_warning_line_naming_the_pair(tmp_path, capsys):
+    import shutil
+    import warnings
+
+    import nplv_sim
+
+    src = nplv_sim.load_assumptions()
+    shutil.copy(src.facts.path, tmp_path)
+    bad = "".join(f'\n[[correlation]]\ninputs = ["{x}", "{y}"]\nrho = {r}\nsource = "test"\n' for x, y, r in (
+        ("wokt_cofinancing", "spuk_amount", 0.6), ("spuk_amount", "preventie_met_gezag_amount", 0.6),
+        ("wokt_cofinancing", "preventie_met_gezag_amount", -0.3)))
+    (tmp_path / "u.toml").write_text(open(src.path, encoding="utf-8").read() + bad, encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = lambda m, c, f, n, file=None, line=None: sys.stderr.write(warnings.formatwarning(m, c, f, n))
+        assert main(["run", str(tmp_path / "u.toml"), "--draws", "200", "--seed", "1", "--quiet",
+                     "--out", str(tmp_path / "r")]) == 0
+    err = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert len(err) == 1 and err[0].startswith("nplv-sim: warning: u.toml: declared correlations")
+    assert " ~ " in err[0] and "->" in err[0]

@@ -30,7 +30,6 @@ from nplv_sim.figures import (  # noqa: E402
 )
 from nplv_sim.figures.convergence import running_quantile  # noqa: E402
 from nplv_sim.figures.fan import yearly  # noqa: E402
-from nplv_sim.formatting import label_from_attrs  # noqa: E402
 from nplv_sim.sensitivity import analyze_sensitivity, tornado  # noqa: E402
 
 
@@ -81,16 +80,16 @@ def test_scurve_marks_sit_at_the_summary_quantiles(run):
     assert len(by_gid(ax, "scurve:")) == 4
 
 
-def test_scurve_labels_come_from_attrs_in_both_languages(run):
+def test_scurve_labels_say_what_is_drawn_in_both_languages(run):
+    """The axis names no scope (a Rijk curve is never on a 'Totale restopgave' axis); the title gives the basis."""
     _, ds, _ = run
     ax = plot_scurve(ds, period="P1", scope="rijk")
-    attrs = ds["shortfall_all_pillars"].attrs
-    assert ax.get_xlabel().replace("\n", " ") == f"{attrs['long_name']} [€ mln.]"
+    assert ax.get_xlabel() == "Restopgave beide pijlers [€ mln.]" and "Totale" not in ax.get_xlabel()
+    assert ax.get_title(loc="left").endswith("zonder funderingsherstel")
+    assert plot_scurve(ds, variable="shortfall_incl_addons", scope="rijk").get_title(loc="left").endswith("met funderingsherstel")
     assert ax.get_ylabel() == "Cumulatieve kans"
     ax_en = plot_scurve(ds, period="P1", scope="rijk", pillar="physical", lang="en")
-    assert attrs["long_name_en"] not in ax_en.get_xlabel()
-    assert ax_en.get_xlabel().replace("\n", " ") == label_from_attrs(ds["shortfall"], "en").replace("\n", " ")
-    assert "€ million" in ax_en.get_xlabel()
+    assert ax_en.get_xlabel() == "Remaining need [€ million]"
     ax_en.figure.canvas.draw()
     assert any(t.get_text().endswith("%") and " " not in t.get_text() for t in ax_en.get_yticklabels())
     with pytest.raises(NplvError, match="lang"):
@@ -209,7 +208,7 @@ def test_scenarios_show_differences_at_their_quantiles():
     p5, p95 = segment(by_gid(ax, "band:p5_p95:vat:P1")["band:p5_p95:vat:P1"])
     p15, p85 = segment(by_gid(ax, "band:p15_p85:vat:P1")["band:p15_p85:vat:P1"])
     assert p5 < p15 < 200 < p85 < p95
-    assert ax.get_xlabel() == "Verschil met basis [€ mln.]"
+    assert ax.get_xlabel() == "Verschil in restopgave t.o.v. basis [€ mln.]"
     with pytest.raises(NplvError, match="scenario"):
         plot_scenarios(da.isel(scenario=0))
 

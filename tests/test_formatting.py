@@ -8,16 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nplv_sim.formatting import (
-    MISSING,
-    format_eur,
-    format_number,
-    format_percent,
-    label_from_attrs,
-    period_years,
-    term,
-    unit_label,
-)
+from nplv_sim.formatting import MISSING, format_eur, format_number, format_percent
+from nplv_sim.glossary import label_from_attrs, period_years, term, unit_label
 
 
 @pytest.mark.parametrize(
@@ -107,3 +99,13 @@ def test_labels_from_attrs_and_units():
 
 def test_period_years_from_coords(baseline_ds):
     assert period_years(baseline_ds) == ["2026\u20132029", "2030\u20132035"]
+
+
+@pytest.mark.parametrize(("value", "lang", "expected"), [
+    (0.25, "nl", "0,25"), (1250.0, "nl", "1.250"), (0.0196103, "nl", "0,0196"), (1.0, "nl", "1"),
+    (0.8625, "nl", "0,863"), (-0.3, "nl", "-0,3"), (0.25, "en", "0.25"), (1025.4, "en", "1,025"), (0.0, "nl", "0"),
+])
+def test_format_significant(value, lang, expected):
+    from nplv_sim.formatting import format_significant
+
+    assert format_significant(value, 3, lang) == expected

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pytest
+import xarray as xr
+from PIL import Image
 
 import nplv_sim
 from nplv_sim.cli import main
@@ -29,10 +36,76 @@ class _Links(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
+def edited(tmp_path_factory):
+    """A copy of the shipped assumptions with one rationale changed (a different sha256), and its run."""
+    src = Path(nplv_sim.load_assumptions().path).parent
+    d = tmp_path_factory.mktemp("edited")
+    shutil.copy(src / "rebel_2026_facts.toml", d)
+    text = (src / "rebel_2026_uncertainty.toml").read_text(encoding="utf-8")
+    (d / "mine.toml").write_text(text + "\n# edited by the test\n", encoding="utf-8")
+    assert main(["run", str(d / "mine.toml"), "--draws", "3000", "--seed", "4", "--out", str(d / "run"), "--quiet"]) == 0
+    return d
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory, edited):
+    """The report on the edited run, given only --results: it must find and use mine.toml."""
     out = tmp_path_factory.mktemp("rep") / "appendix"
-    assert main(["report", "--draws", "3000", "--seed", "4", "--out", str(out)]) == 0
+    assert main(["report", "--results", str(edited / "run" / "results.nc"), "--out", str(out)]) == 0
     return out
+
+
+def test_report_on_results_uses_the_recorded_assumptions(report: Path, edited: Path):
+    want = hashlib.sha256((edited / "mine.toml").read_bytes()).hexdigest()
+    shipped = nplv_sim.load_assumptions().sha256
+    assert want != shipped
+    text = (report / "report.html").read_text(encoding="utf-8")
+    assert want in text and shipped not in text and "mine.toml" in text
+    assert str(edited) not in text  # file names, never local folders
+    nc = xr.open_dataset(report / "results.nc")
+    assert nc.attrs["assumptions_sha256"] == want and nc.attrs["assumptions_file"] == "mine.toml"
+    nc.close()
+    prov = dict(csv.reader(io.StringIO((report / "tables" / "provenance.csv").read_text(encoding="utf-8"))))
+    assert prov["assumptions_sha256"] == want and prov["assumptions"] == "mine.toml"
+    assert (report / "tables" / "provenance_nl.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    png = Image.open(report / "figures" / "scurve.png")
+    assert want in png.info["Source"] and "seed 4" in png.info["Source"]
+    openpyxl = pytest.importorskip("openpyxl")
+    sheet = {r[2]: r[1] for r in openpyxl.load_workbook(report / "tables" / "bijlage.xlsx")["Herkomst"].iter_rows(values_only=True)}
+    assert sheet["assumptions_sha256"] == want and sheet["seed"] == "4"
+
+
+def test_report_refuses_assumptions_that_differ_from_the_results(edited: Path, tmp_path, capsys):
+    results = str(edited / "run" / "results.nc")
+    want = hashlib.sha256((edited / "mine.toml").read_bytes()).hexdigest()
+    shipped = nplv_sim.load_assumptions()
+    assert main(["report", shipped.path, "--results", results, "--out", str(tmp_path / "a")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and want in err and shipped.sha256 in err
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    shutil.copy(edited / "run" / "results.nc", moved / "results.nc")
+    (edited / "mine.toml").rename(edited / "mine.bak")
+    try:
+        assert main(["report", "--results", str(moved / "results.nc"), "--out", str(tmp_path / "b")]) == 2
+        err = capsys.readouterr().err.strip()
+        assert "\n" not in err and "mine.toml" in err and want in err and "not found" in err
+    finally:
+        (edited / "mine.bak").rename(edited / "mine.toml")
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_report_refuses_foreign_results_in_one_line(tmp_path, capsys):
+    xr.Dataset({"x": ("draw", np.arange(3.0))}).to_netcdf(tmp_path / "foreign.nc", engine="scipy")
+    assert main(["report", "--results", str(tmp_path / "foreign.nc"), "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "not an nplv-sim results file" in err
+    # A file that lacks a stored (engine) variable cannot be completed: refused in one line.
+    ds = nplv_sim.simulate(nplv_sim.load_assumptions(), 50, rng=1).drop_vars("need")
+    ds.to_netcdf(tmp_path / "old.nc", engine="scipy")
+    assert main(["report", "--results", str(tmp_path / "old.nc"), "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "'need'" in err and "Traceback" not in err
 
 
 def test_report_folder_contents(report: Path):
@@ -64,6 +137,16 @@ def test_report_html_carries_methods_register_reconciliation_and_provenance(repo
     for needle in ("Sobol", "Werkwijze", "3.000 trekkingen", "Gaussische copula", "Aansluiting met het rapport", "Funderingsherstel", "sha256", "seed"):
         assert needle in text, needle
     assert text.count("<figure") >= 10
+    # the methods paragraph is Dutch prose from a template, not English with commas replaced
+    assert "per onderdeel en periode, doortrekking sociale opgave" in text and "hoogstens 0," in text
+    methods = text.split('id="werkwijze"')[1].split("</section>")[0]
+    assert "Rebel. Totaalbeeld" not in methods and "EUR" not in methods
+    scenarios = text.split('id="scenarios"')[1].split("</section>")[0]
+    assert "EUR" not in scenarios and "\u20ac 135 mln. per jaar" in scenarios
+    # every horizon, both bases
+    for needle in ("2026\u20132029", "2030\u20132035", "2026\u20132035 (hele looptijd)", "Zonder funderingsherstel",
+                   "Met funderingsherstel", "tellen niet op tot het budget voor de hele looptijd"):
+        assert needle in text, needle
 
 
 def test_report_refuses_to_overwrite(report: Path, capsys):
@@ -77,3 +160,12 @@ def test_oat_evaluator_matches_hand_arithmetic():
     base = f({})
     # +30 % on social-housing restructuring P1 adds 0.3 x (0.30 x 1,735) to the Rijk need
     assert f({"est_social_housing_p1": 1.3}) - base == pytest.approx(0.3 * 0.30 * 1735)
+
+
+def test_sobol_section_names_its_estimator_and_marks_indices_that_may_be_zero(report: Path):
+    text = (report / "report.html").read_text(encoding="utf-8")
+    sobol = text.split('id="sobol"')[1].split("</section>")[0]
+    assert "scipy.stats.sobol_indices" in sobol and "Saltelli 2010" in sobol and "Jansen 1999" in sobol
+    assert "per bron van onzekerheid" in sobol and 'class="num zero"' in sobol
+    # every index is printed with Dutch decimals: 0,41 [0,39; 0,43]
+    assert re.search(r"\d,\d\d \[-?\d,\d\d; -?\d,\d\d\]", sobol) and not re.search(r"\d\.\d\d \[", sobol)

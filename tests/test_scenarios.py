@@ -9,7 +9,15 @@ import pytest
 
 import nplv_sim
 from nplv_sim.comparison import simulate_scenarios
-from nplv_sim.policy import budget_for_confidence, by_horizon, coverage_probability, parse_budget
+from nplv_sim.policy import (
+    OVERALL,
+    budget_for_confidence,
+    by_horizon,
+    coverage_over_years,
+    coverage_probability,
+    double_counting,
+    parse_budget,
+)
 from nplv_sim.scenarios import list_scenarios, load_scenario
 
 NOOP = 'schema = "nplv-sim/scenario/1"\nlabel_nl = "niets"\nlabel_en = "nothing"\nsource = "test"\n'
@@ -82,7 +90,7 @@ def test_budget_for_confidence_agrees_with_coverage_and_numpy(run, default_assum
     for c in (0.5, 0.85, 0.95):
         b = float(res["budget"].sel(horizon="P2", scope="rijk", quantile=c))
         budget = parse_budget(f"{b}", default_assumptions)
-        p = float(coverage_probability(run, budget).sel(horizon="2026-2035", scope="rijk"))
+        p = float(coverage_probability(run, budget).sel(horizon=OVERALL, scope="rijk"))
         assert 0 <= p <= 1
         direct = np.mean(draws <= b)
         assert abs(direct - c) <= 1.0 / n + 1e-12
@@ -90,12 +98,12 @@ def test_budget_for_confidence_agrees_with_coverage_and_numpy(run, default_assum
 
 def test_per_year_budget_is_spread_over_its_years(default_assumptions, run):
     b = parse_budget("135/yr", default_assumptions, "2029-2035")
-    assert b.amounts == {"P1": 135.0, "P2": 810.0, "2026-2035": 945.0}
+    assert b.amounts == {"P1": 135.0, "P2": 810.0, OVERALL: 945.0}
     total = parse_budget("945", default_assumptions)
-    assert np.isnan(total.amounts["P1"]) and total.amounts["2026-2035"] == 945.0
+    assert np.isnan(total.amounts["P1"]) and total.amounts[OVERALL] == 945.0
     prob = coverage_probability(run, b)
-    overall = by_horizon(run).sel(horizon="2026-2035", scope="rijk")
-    assert float(prob.sel(horizon="2026-2035", scope="rijk")) == float((overall <= 945).mean())
+    overall = by_horizon(run).sel(horizon=OVERALL, scope="rijk")
+    assert float(prob.sel(horizon=OVERALL, scope="rijk")) == float((overall <= 945).mean())
 
 
 @pytest.mark.parametrize("text", ["abc", "-5", "135/week"])
@@ -112,3 +120,23 @@ def test_cli_budget_and_cover(capsys):
     assert main(["cover", "--budget", "135/yr", "--years", "2029-2035", "--draws", "3000", "--seed", "1", "--scenario", "coalition_135"]) == 0
     out = capsys.readouterr().out
     assert "P(covered)" in out and "coalition_135" in out and "S-curve" in out
+
+
+def test_cover_over_exactly_the_budget_years(default_assumptions, run):
+    """135/yr for 2029-2035 against the need of 2029-2035: one year of the first period plus the second."""
+    b = parse_budget("135/yr", default_assumptions, "2029-2035")
+    prob = coverage_over_years(run, b)
+    s = run["shortfall_all_pillars"].sel(netting="pillar", scope="rijk")
+    p1, p2 = default_assumptions.facts.periods
+    need = s.sel(period="P1") / p1.years + s.sel(period="P2")  # need spread evenly over the period's years
+    assert float(prob.sel(scope="rijk")) == pytest.approx(float((need <= 945).mean()), abs=1e-12)
+    assert prob.attrs["budget"] == 945 and coverage_over_years(run, parse_budget("945", default_assumptions)) is None
+
+
+def test_scenario_money_and_a_budget_are_flagged_as_double_counting(default_assumptions):
+    from nplv_sim.scenarios import load_scenario
+
+    b = parse_budget("135/yr", default_assumptions, "2029-2035")
+    assert double_counting(default_assumptions, b) is None
+    warning = double_counting(load_scenario("coalition_135", default_assumptions), b)
+    assert "coalition_135" in warning and "twice" in warning

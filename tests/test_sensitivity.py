@@ -189,3 +189,36 @@ def test_engine_sobol_indices_match_the_analytic_linear_case(tmp_path):
             # tolerance from the bootstrap: 1.5 half-widths of the 95 % interval (~3 s.e.)
             assert abs(est - expected[j]) <= 1.5 * (hi - lo) / 2, (kind, c, est, expected[j])
     assert ds.attrs["correlation"].startswith("ignored")
+
+
+def test_engine_sobol_indices_by_group_match_the_analytic_linear_case(tmp_path):
+    """Three independent uniform multipliers on a linear shortfall, two of them in one group:
+    the grouped S1 = ST = the group's share of the variance (an analytic oracle)."""
+    from test_oracles import FACTS_ONE_PERIOD
+
+    import nplv_sim
+    from nplv_sim.oat import engine_sobol_indices
+
+    (tmp_path / "facts.toml").write_text(FACTS_ONE_PERIOD)
+    u = ['schema = "nplv-sim/uncertainty/1"', 'title = "t"', 'facts = "facts.toml"']
+    for name, c, g, (lo, hi) in (("m1", "a", "G1", (0.8, 1.2)), ("m2", "b", "G1", (0.9, 1.1)),
+                                 ("m3", "b", "G2", (0.5, 1.5))):
+        u += [f"[inputs.{name}]", f'group = "{g}"', 'label_en = "m"', 'distribution = "uniform"', f"low = {lo}",
+              f"high = {hi}", "baseline = 1.0", 'effect = "need_multiplier"', f'components = ["{c}"]',
+              'source = "o"', 'rationale = "o"']
+    (tmp_path / "u.toml").write_text("\n".join(u) + "\n")
+    a = nplv_sim.load_assumptions(tmp_path / "u.toml")
+    # need a = 400, b = 300; m2 and m3 both multiply b: Y = 400 m1 + 300 m2 m3 (an interaction)
+    ds = engine_sobol_indices(a, n=2**14, period="P1", scope="total", rng=5, n_bootstrap=200, by="group")
+    v1, e2, v2, e3, v3 = 0.4**2 / 12, 1.0, 0.2**2 / 12, 1.0, 1.0**2 / 12
+    var_m2m3 = (v2 + e2**2) * (v3 + e3**2) - (e2 * e3) ** 2
+    total = 400**2 * v1 + 300**2 * var_m2m3
+    s1 = {"G1": (400**2 * v1 + 300**2 * v2 * e3**2) / total, "G2": 300**2 * v3 * e2**2 / total}
+    st = {"G1": 1 - s1["G2"], "G2": 1 - s1["G1"]}
+    assert ds.attrs["estimator"].startswith("scipy.stats.sobol_indices") and list(ds["group"].values) == ["G1", "G2"]
+    for g in ("G1", "G2"):
+        for kind, want in (("first_order", s1[g]), ("total_order", st[g])):
+            est = float(ds[kind].sel(group=g))
+            lo, hi = ds[f"{kind}_ci"].sel(group=g).values
+            assert abs(est - want) <= 1.5 * (hi - lo) / 2 + 1e-3, (kind, g, est, want)
+            assert lo <= want + 1e-3 and want - 1e-3 <= hi

@@ -356,6 +356,7 @@ _INPUT_META = {
     "effect",
     "source",
     "rationale",
+    "rationale_nl",
     "components",
     "pillars",
     "periods",
@@ -678,7 +679,7 @@ def _addon(t: Table, name: str, pillars: list[str], years: list[int]) -> Addon:
 
 _LAW_PARAMS = frozenset().union(*(allowed for _, allowed, _ in LAWS.values()))
 # Fields every input has, whatever its effect.
-_DOC_FIELDS = frozenset({"group", "label_en", "label_nl", "unit", "enabled", "source", "rationale"})
+_DOC_FIELDS = frozenset({"group", "label_en", "label_nl", "unit", "enabled", "source", "rationale", "rationale_nl"})
 
 
 def _input(t: Table, name: str, names: dict[str, list[str]]) -> Input:
@@ -783,6 +784,7 @@ def _input(t: Table, name: str, names: dict[str, list[str]]) -> Input:
         targets=MappingProxyType(targets),
         source=t.string("source"),
         rationale=t.string("rationale"),
+        rationale_nl=t.string("rationale_nl", ""),
     )
     t.finish()
     return result

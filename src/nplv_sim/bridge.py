@@ -43,6 +43,7 @@ from .core.model import evaluate_t
 from .core.sampling import apply_copula, normal_scores_t
 from .errors import NplvError
 from .formatting import format_number
+from .glossary import group_label
 from .schema import UPLIFT_GROUP, Assumptions
 
 __all__ = ["BRIDGE_COLUMNS", "GROUPS", "bridge", "bridge_csv", "bridge_rows", "shapley"]
@@ -51,20 +52,6 @@ __all__ = ["BRIDGE_COLUMNS", "GROUPS", "bridge", "bridge_csv", "bridge_rows", "s
 GROUPS = ("U1", "U2", "U3", "U4", "U5", "U6", "U7", "U8", "U9", "U10", UPLIFT_GROUP)
 CORRELATION_GROUP = "U10"
 RECONCILIATION = "R"
-GROUP_LABELS = {
-    "U1": ("Funderingsherstel", "Foundation repair"),
-    "U2": ("Wbi-toekenning", "Wbi allocation"),
-    "U3": ("Btw", "VAT"),
-    "U4": ("Ramingsonzekerheid per onderdeel", "Estimation error per component"),
-    "U5": ("Persistentie sociale opgave 2030–2035", "Social persistence 2030–2035"),
-    "U6": ("Grootschalige bereikbaarheidsingrepen", "Large accessibility works"),
-    "U7": ("Realisatie van de dekking", "Funding realisation"),
-    "U8": ("Dekking nog niet in de raming", "Funding not yet in the estimate"),
-    "U9": ("Rijkssleutels", "Rijk keys"),
-    "U10": ("Correlatie", "Correlation"),
-    UPLIFT_GROUP: ("Opslag optimisme-bias", "Optimism-bias uplift"),
-    RECONCILIATION: ("Afronding en aansluiting met Rebel", "Rounding and reconciliation with Rebel"),
-}
 BRIDGE_COLUMNS = (
     "pillar",
     "period",
@@ -322,8 +309,8 @@ def bridge(
         coords=coords,
     )
     ds = ds.assign_coords(
-        group_label_nl=("group", [GROUP_LABELS.get(g, (g, g))[0] for g in names]),
-        group_label_en=("group", [GROUP_LABELS.get(g, (g, g))[1] for g in names]),
+        group_label_nl=("group", [group_label(g, "nl") for g in names]),
+        group_label_en=("group", [group_label(g, "en") for g in names]),
         player=("group", np.array([g in players for g in names], dtype=np.int8)),
     )
     entropy, spawn_key = root

@@ -57,11 +57,27 @@ ALLOW_OUTSIDE_HELP = "let the uncertainty file name a facts file outside its own
 FORCE_FOLDER_HELP = "with --force, also write into a folder that holds other files (they are kept)"
 
 
+def _one_line_warning(message, category, filename, lineno, line=None) -> str:
+    """Warnings from nplv-sim on the command line: one line, no source path or code echo."""
+    return f"nplv-sim: warning: {message}\n"
+
+
+warnings.formatwarning = _one_line_warning
+
+
 def _positive_int(text: str) -> int:
+    """A whole number: ``100000``, ``100_000`` or integer-valued scientific notation (``1e6``)."""
+    t = text.replace("_", "").strip()
     try:
-        value = int(text.replace("_", ""))
+        value = int(t)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+        try:
+            f = float(t)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+        if not (f == f and abs(f) != float("inf") and f == int(f)):
+            raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+        value = int(f)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
@@ -126,16 +142,16 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--precision", help="keep drawing blocks until the Monte Carlo s.e. of P50 and P85 of the 2026-2035 shortfall is at most this: an amount (5 = EUR 5 M) or a share (0.5%%); --draws is then the maximum")
     run.set_defaults(func=_cmd_run)
 
-    budget = sub.add_parser("budget", help="budget needed for a confidence level", description="Budget that covers the remaining need with the given probability (the shortfall's quantile), per period, scope and 2026-2035.")
+    budget = sub.add_parser("budget", help="budget needed for a confidence level", description="Budget that covers the remaining need with the given probability (the shortfall's quantile), per period, scope and the whole horizon.")
     add_run_options(budget)
     budget.add_argument("--confidence", type=_quantiles, default=(0.5, 0.85, 0.95), help="comma-separated, default 0.5,0.85,0.95")
     _policy_options(budget)
     budget.set_defaults(func=_cmd_budget)
 
-    cover = sub.add_parser("cover", help="probability that a budget covers the remaining need", description="Probability that a budget covers the remaining need, per period, scope and 2026-2035. BUDGET is EUR million: a total (945) or per year (135/yr, with --years).")
+    cover = sub.add_parser("cover", help="probability that a budget covers the remaining need", description="Probability that a budget covers the remaining need, per period, scope and the whole horizon, and for a per-year budget over exactly its --years. BUDGET is EUR million: a total (945) or per year (135/yr, with --years).")
     add_run_options(cover)
     cover.add_argument("--budget", required=True, help="EUR million: a total (e.g. 945) or per year (e.g. 135/yr)")
-    cover.add_argument("--years", help="years of a per-year budget, FIRST-LAST (default: all years 2026-2035)")
+    cover.add_argument("--years", help="years of a per-year budget, FIRST-LAST, e.g. 2029-2035 (default: every year of the periods)")
     _policy_options(cover)
     cover.set_defaults(func=_cmd_cover)
 
@@ -161,6 +177,7 @@ def _parser() -> argparse.ArgumentParser:
     reg.add_argument("--allow-outside", action="store_true", help=ALLOW_OUTSIDE_HELP)
     reg.add_argument("--out", default="docs", help="output folder (default docs)")
     reg.add_argument("--force", action="store_true", help="replace an existing assumptions.md")
+    reg.add_argument("--lang", choices=("en", "nl"), default="en", help="en: the bilingual docs register (default); nl: Dutch only, as assumptions_nl.md")
     reg.set_defaults(func=_cmd_register)
 
     _add_bridge_parser(sub)
@@ -304,6 +321,8 @@ def _policy_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scenario", help="apply a scenario first (file or shipped name, e.g. coalition_135)")
     p.add_argument("--incl-addons", action="store_true", help="include add-ons such as funderingsherstel")
     p.add_argument("--netting", choices=("pillar", "component"), default="pillar", help="netting method (default pillar)")
+    p.add_argument("--out", help="also write the table (CSV) and provenance.csv to this folder")
+    p.add_argument("--force", action="store_true", help="replace existing output files")
 
 
 def _policy_run(args: argparse.Namespace):
@@ -317,82 +336,185 @@ def _policy_run(args: argparse.Namespace):
     return a, ds, variable
 
 
+def _horizon_name(a, h: str) -> str:
+    from .glossary import horizon_label
+
+    return horizon_label(a.facts.periods, str(h), "en")
+
+
 def _horizon_table(title: str, rows: dict[str, list[str]], columns: list[str]) -> str:
-    head = f"{'horizon':<12}{'scope':<7}" + "".join(f"{c:>16}" for c in columns)
-    return "\n".join([title, head, *(f"{k:<19}" + "".join(f"{v:>16}" for v in vals) for k, vals in rows.items())])
+    head = f"{'horizon':<28}{'scope':<7}" + "".join(f"{c:>16}" for c in columns)
+    return "\n".join([title, head, *(f"{k:<35}" + "".join(f"{v:>16}" for v in vals) for k, vals in rows.items())])
+
+
+def _policy_targets(args: argparse.Namespace, name: str):
+    """With --out, the command's table and provenance as one output set (checked now)."""
+    if not args.out:
+        return None
+    return _outputs(args, name, [f"{name}.csv", "provenance.csv"])
+
+
+def _write_policy(outputs, names: list[str], rows: list[dict[str, object]], ds) -> None:
+    """The command's table (CSV) and the run's provenance into ``outputs`` (an open set)."""
+    import csv
+    import io
+
+    from .provenance import provenance_csv, public_attrs
+    from .safetext import spreadsheet_safe
+
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: (f"{v:.6g}" if isinstance(v, float) else spreadsheet_safe(v)) for k, v in r.items()} for r in rows)
+    write_text(outputs.path(names[0]), buf.getvalue())
+    write_text(outputs.path(names[1]), provenance_csv(public_attrs(ds)))
+
+
+def _write_policy_set(outputs, name: str, rows: list[dict[str, object]], ds) -> None:
+    """With --out: write and commit the policy command's set, then say so."""
+    if outputs is None:
+        return
+    with outputs:
+        _write_policy(outputs, [f"{name}.csv", "provenance.csv"], rows, ds)
+    print(f"wrote {outputs.targets[0]} and {outputs.targets[1]}")
+
+
+def _basis(variable: str, netting: str) -> str:
+    return f"{'with' if 'incl_addons' in variable else 'without'} funderingsherstel, {netting} netting"
 
 
 def _cmd_budget(args: argparse.Namespace) -> int:
+    from .glossary import word
     from .policy import budget_for_confidence
 
+    targets = _policy_targets(args, "budget")
     a, ds, variable = _policy_run(args)
     res = budget_for_confidence(ds, args.confidence, variable, args.netting)
-    rows = {}
+    rows, records = {}, []
     for h in res["horizon"].values:
         for scope in res["scope"].values:
             cells = res["budget"].sel(horizon=h, scope=scope).values
             errs = res["budget_mcse"].sel(horizon=h, scope=scope).values
-            rows[f"{h:<12}{scope:<7}"] = [f"{v:,.0f} ±{e:,.0f}" for v, e in zip(cells, errs, strict=True)]
+            rows[f"{_horizon_name(a, h):<28}{scope:<7}"] = [f"{v:,.0f} ±{e:,.0f}" for v, e in zip(cells, errs, strict=True)]
+            for c, v, e in zip(args.confidence, cells, errs, strict=True):
+                records.append({"horizon": str(h), "horizon_years": _horizon_name(a, h), "scope": str(scope),
+                                "confidence": float(c), "budget": float(v), "budget_mcse": float(e),
+                                "variable": variable, "netting": args.netting, "scenario": a.scenario,
+                                "units": "million EUR"})
     cols = [f"{100 * c:g} %" for c in args.confidence]
-    print(_horizon_table(f"Budget needed (EUR million, ± Monte Carlo s.e.), {variable}, {args.netting} netting, scenario {a.scenario}, {args.draws:,} draws", rows, cols))
+    print(_horizon_table(f"Budget needed (EUR million, ± Monte Carlo s.e.), both pillars, {_basis(variable, args.netting)}, scenario {a.scenario}, {ds.sizes['draw']:,} draws", rows, cols))
+    print(f"\n{word('budgets_do_not_add', 'en')}")
+    print(f"seed {ds.attrs['seed_entropy']} (repeat with --seed {ds.attrs['seed_entropy']})")
+    _write_policy_set(targets, "budget", records, ds)
     return EXIT_OK
 
 
 def _cmd_cover(args: argparse.Namespace) -> int:
-    from .policy import coverage_probability, parse_budget, point_estimate_probability
+    from .policy import (
+        coverage_over_years,
+        coverage_probability,
+        double_counting,
+        parse_budget,
+        point_estimate_probability,
+    )
 
+    targets = _policy_targets(args, "cover")
+    a0 = _load(args)
+    budget = parse_budget(args.budget, a0, args.years)  # bad --budget/--years fail before any simulation
     a, ds, variable = _policy_run(args)
-    budget = parse_budget(args.budget, a, args.years)
+    warning = double_counting(a, budget)
+    if warning:
+        print(f"nplv-sim: warning: {warning}", file=sys.stderr)
     prob = coverage_probability(ds, budget, variable, args.netting)
     n = ds.sizes["draw"]
+    records = []
+    exact = coverage_over_years(ds, budget) if variable == "shortfall_all_pillars" and args.netting == "pillar" else None
+    if exact is not None:
+        first, last = exact.attrs["first_year"], exact.attrs["last_year"]
+        print(f"Budget {budget.text} = EUR {exact.attrs['budget']:,.0f} million against the remaining need of exactly {first}-{last} "
+              f"(year profile: each period spread evenly over its years), both pillars, {_basis(variable, args.netting)}, scenario {a.scenario}, {n:,} draws")
+        for scope in exact["scope"].values:
+            p = float(exact.sel(scope=scope))
+            se = (p * (1 - p) / n) ** 0.5
+            print(f"  {scope:<7} P(covered) = {p:.3f} ±{se:.3f}")
+            records.append({"horizon": f"{first}-{last}", "scope": str(scope), "budget": float(exact.attrs["budget"]),
+                            "probability_covered": p, "mcse": se, "basis": "same years (year profile)"})
+        print("\nPer period (the money that falls in each period against that period's whole remaining need):")
+    elif budget.years is not None:
+        print("(the year-by-year comparison needs pillar netting without add-ons; shown per period only)")
     rows = {}
     for h in prob["horizon"].values:
         for scope in prob["scope"].values:
             p = float(prob.sel(horizon=h, scope=scope))
             amount = budget.amounts[str(h)]
             se = (p * (1 - p) / n) ** 0.5 if p == p else float("nan")
-            rows[f"{h:<12}{scope:<7}"] = ["-" if amount != amount else f"{amount:,.0f}", "-" if p != p else f"{p:.3f} ±{se:.3f}"]
+            rows[f"{_horizon_name(a, h):<28}{scope:<7}"] = ["-" if amount != amount else f"{amount:,.0f}", "-" if p != p else f"{p:.3f} ±{se:.3f}"]
+            records.append({"horizon": _horizon_name(a, h), "scope": str(scope), "budget": amount,
+                            "probability_covered": p, "mcse": se, "basis": "whole period"})
     print(_horizon_table(f"Budget {budget.text} (EUR million) against {variable}, {args.netting} netting, scenario {a.scenario}, {n:,} draws", rows, ["budget", "P(covered)"]))
     print(f"\nWhere the report's own figures sit on the S-curve of scenario {a.scenario} (P(shortfall <= published)):")
     for r in point_estimate_probability(ds, a):
         print(f"  {r['figure']:<42} {r['published']:>8,.0f}  {r['cumulative_probability']:.3f}")
+    print(f"seed {ds.attrs['seed_entropy']} (repeat with --seed {ds.attrs['seed_entropy']})")
+    for r in records:
+        r.update(variable=variable, netting=args.netting, scenario=a.scenario, units="million EUR")
+    _write_policy_set(targets, "cover", records, ds)
     return EXIT_OK
 
 
 def _cmd_scenarios(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from .comparison import simulate_scenarios
+    from .provenance import public_attrs
     from .scenarios import list_scenarios
 
     a = _load(args)
     names = args.scenario or [p.stem for p in list_scenarios()]
-    outputs = _outputs(args, "scenarios", ["scenarios.nc"])
-    with outputs:
-        ds = simulate_scenarios(a, names, args.draws, rng=args.seed, method=args.method, workers=args.workers)
-        write_netcdf(ds, outputs.path("scenarios.nc"))
-    target = outputs.targets[0]
-    diff = ds["shortfall_all_pillars_difference"].sel(netting="pillar")
-    left = ds["shortfall_all_pillars"].sel(netting="pillar")
-    print(f"Difference from the baseline, both pillars, pillar netting (EUR million; P5 / P50 / P95), {args.draws:,} draws, common random numbers")
-    print(f"{'scenario':<28}{'period':<7}{'scope':<7}{'P5':>9}{'P50':>9}{'P95':>9}   shortfall left P50 [P5-P95]")
+    outputs = _outputs(args, "scenarios", ["scenarios.nc", "scenarios.csv", "provenance.csv"])
+    ds = simulate_scenarios(a, names, args.draws, rng=args.seed, method=args.method, workers=args.workers)
+    print(f"Difference from the baseline, both pillars, pillar netting (EUR million; P5 / P50 / P95), {args.draws:,} draws, common random numbers; without and with funderingsherstel")
+    print(f"{'scenario':<28}{'horizon':<28}{'scope':<7}{'basis':<8}{'P5':>9}{'P50':>9}{'P95':>9}   shortfall left P50 [P5-P95]")
+    records = []
     for sc in ds["scenario"].values[1:]:
-        for period in ds["period"].values:
+        for h in [*map(str, ds["period"].values), "whole"]:
             for scope in ds["scope"].values:
-                q = diff.sel(scenario=sc, period=period, scope=scope).quantile([0.05, 0.5, 0.95], dim="draw").values
-                r = left.sel(scenario=sc, period=period, scope=scope).quantile([0.05, 0.5, 0.95], dim="draw").values
-                print(f"{str(sc)[:27]:<28}{period:<7}{scope:<7}{q[0]:>9,.0f}{q[1]:>9,.0f}{q[2]:>9,.0f}   {r[1]:,.0f} [{r[0]:,.0f}-{r[2]:,.0f}]")
-    print(f"wrote {target}")
+                for basis, var in (("without", "shortfall_all_pillars"), ("with", "shortfall_all_pillars_incl_addons")):
+                    da = ds[var].sel(netting="pillar", scope=scope)
+                    da = da.sum("period") if h == "whole" else da.sel(period=h)
+                    diff = (da.sel(scenario=sc) - da.sel(scenario="baseline")).values
+                    q = np.quantile(diff, [0.05, 0.5, 0.95])
+                    r = np.quantile(da.sel(scenario=sc).values, [0.05, 0.5, 0.95])
+                    name = _horizon_name(a, h)
+                    print(f"{str(sc)[:27]:<28}{name:<28}{scope:<7}{basis:<8}{q[0]:>9,.0f}{q[1]:>9,.0f}{q[2]:>9,.0f}   {r[1]:,.0f} [{r[0]:,.0f}-{r[2]:,.0f}]")
+                    records.append({"scenario": str(sc), "horizon": h, "horizon_years": name, "scope": str(scope),
+                                    "funderingsherstel": basis, "difference_p05": q[0], "difference_p50": q[1],
+                                    "difference_p95": q[2], "left_p05": r[0], "left_p50": r[1], "left_p95": r[2],
+                                    "units": "million EUR"})
+    with outputs:
+        write_netcdf(public_attrs(ds), outputs.path("scenarios.nc"))
+        _write_policy(outputs, ["scenarios.csv", "provenance.csv"], records, ds)
+    print(f"seed {ds.attrs['seed_entropy']} (repeat with --seed {ds.attrs['seed_entropy']})")
+    print("wrote " + ", ".join(str(t) for t in outputs.targets))
     return EXIT_OK
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from .report import build_report
 
-    a = _load(args)
     results = None
     if args.results:
-        from .resultsfile import read_results
+        from .provenance import assumptions_for_results, check_facts
 
-        results = read_results(args.results, a)
+        path = Path(args.results)
+        results = _read_results(path)
+        a = load_assumptions(assumptions_for_results(results, path, args.assumptions), allow_outside=args.allow_outside)
+        check_facts(results, path, a.facts.path, a.facts.sha256)
+        from .results import regenerate
+
+        results = regenerate(results, a)  # what the file leaves out, bit for bit
+    else:
+        a = _load(args)
     out = Path(args.out) if args.out is not None else default_out("report")
     start = time.perf_counter()
 
@@ -400,20 +522,41 @@ def _cmd_report(args: argparse.Namespace) -> int:
         print(f"  [{time.perf_counter() - start:6.1f} s] {msg}", file=sys.stderr, flush=True)
 
     folder = build_report(a, out, args.draws, rng=args.seed, method=args.method, workers=args.workers, lang=args.lang, force=args.force, force_folder=args.force_folder, progress=say, results=results)
-    print(f"wrote {folder}/report.html (and figures/, tables/, results.nc)")
+    import xarray as xr
+
+    with xr.open_dataset(folder / "results.nc") as written:
+        seed = written.attrs["seed_entropy"]
+    print(f"wrote {folder}/report.html (and figures/, tables/, results.nc); seed {seed}")
     return EXIT_OK
+
+
+def _read_results(path: Path):
+    """Read a results NetCDF or refuse in one line (missing, unreadable, foreign, incompatible)."""
+    import xarray as xr
+
+    from .provenance import check_results
+
+    if not path.is_file():
+        raise NplvError(f"{path}: results file not found")
+    try:
+        ds = xr.load_dataset(path)
+    except Exception as exc:  # any unreadable file is the user's input
+        raise NplvError(f"{path}: cannot be read as NetCDF results ({type(exc).__name__})") from None
+    check_results(ds, path)
+    return ds
 
 
 def _cmd_register(args: argparse.Namespace) -> int:
     from .register import register_markdown
 
     a = _load(args)
-    # docs/ holds other documents by design: only assumptions.md is replaced.
+    # docs/ holds other documents by design: only the register is replaced.
     from .output import OutputSet
 
-    outputs = OutputSet(args.out, ["assumptions.md"], args.force, own_folder=False)
+    name = "assumptions_nl.md" if args.lang == "nl" else "assumptions.md"
+    outputs = OutputSet(args.out, [name], args.force, own_folder=False)
     with outputs:
-        write_text(outputs.path("assumptions.md"), register_markdown(a))
+        write_text(outputs.path(name), register_markdown(a, args.lang))
     target = outputs.targets[0]
     print(f"wrote {target}")
     return EXIT_OK

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -213,7 +214,10 @@ def compile_assumptions(a: Assumptions, deterministic: bool = False) -> Compiled
             gap = float(np.abs(repaired - target).max())
             if gap > MAX_REPAIR:
                 raise AssumptionsError(a.path, "correlation", f"the declared correlations are far from a valid matrix (repair would move an entry by {gap:.2f}); check the signs and sizes")
-            warnings.warn(f"{a.path}: declared correlations are not positive semi-definite; repaired (largest change {gap:.3f})", CorrelationWarning, stacklevel=3)
+            i, j = np.unravel_index(int(np.argmax(np.abs(repaired - target))), target.shape)
+            pair = f"{random_names[i]} ~ {random_names[j]}: {target[i, j]:.2f} -> {repaired[i, j]:.2f}"
+            warnings.warn(f"{Path(a.path).name}: declared correlations are not a valid matrix; repaired to the nearest "
+                          f"one, largest change {pair}", CorrelationWarning, stacklevel=3)
             target = repaired
         pearson = spearman_to_pearson(target)
         np.fill_diagonal(pearson, 1.0)

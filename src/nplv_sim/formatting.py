@@ -11,86 +11,21 @@ Rounding is half away from zero on the decimal value as written (2,935 -> 2,94),
 reader rounds, not binary round-half-even. Negative amounts carry a leading minus on the
 number: ``€ -120 mln.``. Missing values (NaN) print as an en dash.
 
-This module is plain Python (no numpy needed) so that tables, figures and the CLI share it.
+This module formats numbers only; words (pillars, scopes, bases, groups) live in
+:mod:`nplv_sim.glossary`. Plain Python (no numpy needed) so that tables, figures and the
+CLI share it.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
-__all__ = [
-    "MISSING",
-    "format_eur",
-    "format_number",
-    "format_percent",
-    "SOURCE_LABELS",
-    "TERMS",
-    "label_from_attrs",
-    "period_years",
-    "term",
-    "unit_label",
-]
+__all__ = ["MISSING", "format_eur", "format_number", "format_percent", "format_significant"]
 
 MISSING = "\u2013"  # en dash for NaN / not available
 
 _SEPARATORS = {"nl": (".", ","), "en": (",", ".")}  # (thousands, decimal)
-
-# units attribute -> (Dutch, English) as shown to a reader
-_UNITS: dict[str, tuple[str, str]] = {
-    "million EUR": ("€ mln.", "€ million"),
-    "million EUR per year": ("€ mln. per jaar", "€ million per year"),
-    "1": ("", ""),
-    "areas": ("gebieden", "areas"),
-    "percent": ("%", "%"),
-}
-
-
-# Short reader terms for coordinate values: key -> (Dutch, English)
-TERMS: dict[str, tuple[str, str]] = {
-    "total": ("totaal", "total"),
-    "rijk": ("Rijk", "Rijk"),
-    "physical": ("fysiek", "physical"),
-    "social": ("sociaal", "social"),
-    "all": ("beide pijlers", "both pillars"),
-    "pillar": ("per pijler verrekend", "pillar netting"),
-    "component": ("per onderdeel verrekend", "component netting"),
-}
-
-# Uncertainty sources of MODEL.md section 3 (``input_group``): id -> (Dutch, English)
-SOURCE_LABELS: dict[str, tuple[str, str]] = {
-    "U1": ("Funderingsherstel", "Foundation repair"),
-    "U2": ("Toekenning Woningbouwimpuls", "Wbi allocation"),
-    "U3": ("Btw", "VAT"),
-    "U4": ("Ramingsonzekerheid per onderdeel", "Estimation error per component"),
-    "U5": ("Extrapolatie sociaal 2030-2035", "Social P2 extrapolation"),
-    "U6": ("Grootschalige bereikbaarheidsingrepen", "Large accessibility works"),
-    "U7": ("Realisatie dekking", "Funding realisation"),
-    "U8": ("Nog niet meegerekende dekking", "Funding not yet counted"),
-    "U9": ("Rijkssleutels", "Rijk keys"),
-    "U10": ("Correlatie", "Correlation"),
-    "uplift": ("Opslag optimisme-bias", "Optimism-bias uplift"),
-}
-
-
-def term(key: str, lang: str = "nl") -> str:
-    """Reader's word for a coordinate value (``"rijk"`` -> ``"Rijk"``, ``"physical"`` -> ``"fysiek"``)."""
-    nl, en = TERMS.get(str(key), (str(key), str(key)))
-    return nl if _check_lang(lang) == "nl" else en
-
-
-def period_years(ds: Any) -> list[str]:
-    """``"2026\u20132029"`` per period, from the ``period_first_year``/``period_last_year`` coords.
-
-    Falls back to the period names when those coords are absent.
-    """
-    if "period_first_year" not in ds.coords:
-        return [str(p) for p in ds["period"].values]
-    return [f"{int(f)}\u2013{int(last)}" for f, last in
-            zip(ds["period_first_year"].values, ds["period_last_year"].values, strict=True)]
-
 
 def _check_lang(lang: str) -> str:
     if lang not in _SEPARATORS:
@@ -190,37 +125,19 @@ def format_percent(value: float, decimals: int = 0, lang: str = "nl") -> str:
     return f"{number} %" if lang == "nl" else f"{number}%"
 
 
-def unit_label(units: str, lang: str = "nl") -> str:
-    """The reader's name of a ``units`` attribute (``"million EUR"`` -> ``"€ mln."``)."""
-    _check_lang(lang)
-    nl, en = _UNITS.get(units, (units, units))
-    return nl if lang == "nl" else en
+def format_significant(value: float, digits: int = 3, lang: str = "nl") -> str:
+    """A parameter value with about ``digits`` significant digits, trailing zeros dropped.
 
-
-def label_from_attrs(obj: Any, lang: str = "nl", with_units: bool = True) -> str:
-    """Axis or column label from a variable's attributes.
-
-    Parameters
-    ----------
-    obj : DataArray or mapping
-        Anything with ``.attrs`` (or the attrs mapping itself). Uses ``long_name``
-        (Dutch by convention; falling back to ``long_name_nl``) for Dutch and
-        ``long_name_en`` for English, and ``units``.
-    lang : {"nl", "en"}
-        Reader's language.
-    with_units : bool
-        Append the units in brackets.
-
-    Returns
-    -------
-    str
-        E.g. ``"Restopgave [€ mln.]"`` or ``"Remaining need (shortfall) [€ million]"``.
+    ``format_significant(0.25)`` -> ``"0,25"``; ``format_significant(1250)`` -> ``"1.250"``;
+    ``format_significant(0.0196)`` -> ``"0,0196"``; whole numbers of 10 ** digits and more are
+    written out in full.
     """
-    _check_lang(lang)
-    attrs: Mapping[str, Any] = getattr(obj, "attrs", obj)
-    if lang == "nl":  # long_name is Dutch by convention and is what derived variables update
-        name = attrs.get("long_name") or attrs.get("long_name_nl") or getattr(obj, "name", "") or ""
-    else:
-        name = attrs.get("long_name_en") or attrs.get("long_name") or getattr(obj, "name", "") or ""
-    units = unit_label(str(attrs.get("units", "")), lang) if with_units else ""
-    return f"{name} [{units}]" if units else str(name)
+    value = float(value)
+    if value == 0 or math.isnan(value) or math.isinf(value):
+        return format_number(value, 0, lang)
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(value))))
+    text = format_number(value, min(decimals, 6), lang)
+    point = _SEPARATORS[lang][1]
+    if point in text:
+        text = text.rstrip("0").rstrip(point)
+    return text

@@ -139,6 +139,9 @@ class OutputVariable:
         Only with ``detail=True`` (per component).
     in_table : bool
         Listed in the summary tables (``summary.csv``, the terminal table).
+    basis : str
+        For shortfall variables: ``"excl_addons"`` (Rebel's headline basis, without
+        funderingsherstel) or ``"incl_addons"``.
     units : str
         Units of the values.
     """
@@ -154,6 +157,7 @@ class OutputVariable:
     prob_positive: bool = False
     detail: bool = False
     in_table: bool = False
+    basis: str = ""
     units: str = UNITS
 
     def attrs(self, layout: Layout) -> dict[str, str]:
@@ -183,43 +187,43 @@ REGISTRY: tuple[OutputVariable, ...] = (
         "shortfall", _CELL, "Remaining need (shortfall)", "Restopgave",
         "Gross need minus arranged funding, Rebel's headline basis (excluding add-ons such as "
         "funderingsherstel). Negative = surplus.",
-        source="shortfall", prob_positive=True, in_table=True,
+        source="shortfall", prob_positive=True, in_table=True, basis="excl_addons",
     ),
     OutputVariable(
         "shortfall_incl_addons", _CELL, "Remaining need including add-ons",
         "Restopgave inclusief aanvullende ramingen",
         "As shortfall, including add-ons (funderingsherstel and any other enabled add-on).",
-        source="shortfall_incl_addons", prob_positive=True, in_table=True,
+        source="shortfall_incl_addons", prob_positive=True, in_table=True, basis="incl_addons",
     ),
     OutputVariable(
         "shortfall_all_pillars", _CELL[1:], "Remaining need, both pillars", "Totale restopgave (beide pijlers)",
         "Sum of the shortfall over pillars (Table 1 of the report).",
-        lambda t, _: np.add.reduce(t["shortfall"], axis=0), store="derived", prob_positive=True, in_table=True,
+        lambda t, _: np.add.reduce(t["shortfall"], axis=0), store="derived", prob_positive=True, in_table=True, basis="excl_addons",
     ),
     OutputVariable(
         "shortfall_all_pillars_incl_addons", _CELL[1:], "Remaining need, both pillars, including add-ons",
         "Totale restopgave inclusief aanvullende ramingen", "Sum over pillars, including add-ons.",
         lambda t, _: np.add.reduce(t["shortfall_incl_addons"], axis=0), store="derived", prob_positive=True,
-        in_table=True,
+        in_table=True, basis="incl_addons",
     ),
     OutputVariable(
         "shortfall_per_year", _CELL[1:], "Remaining need per year, both pillars", "Resterende jaarlijkse opgave",
         "shortfall_all_pillars divided by the number of years in the period.",
         lambda t, lay: t["shortfall_all_pillars"] / lay.period_years[:, None, None, None],
-        store="derived", prob_positive=True, in_table=True, units="million EUR per year",
+        store="derived", prob_positive=True, in_table=True, units="million EUR per year", basis="excl_addons",
     ),
     OutputVariable(
         "shortfall_all_periods", _CELL[2:], "Remaining need {horizon}, both pillars",
         "Totale restopgave {horizon} (beide pijlers)", "Sum of shortfall_all_pillars over the periods.",
         lambda t, _: np.add.reduce(t["shortfall_all_pillars"], axis=0), store="derived", prob_positive=True,
-        in_table=True,
+        in_table=True, basis="excl_addons",
     ),
     OutputVariable(
         "shortfall_all_periods_incl_addons", _CELL[2:], "Remaining need {horizon}, both pillars, including add-ons",
         "Totale restopgave {horizon} inclusief aanvullende ramingen",
         "Sum of shortfall_all_pillars_incl_addons over the periods.",
         lambda t, _: np.add.reduce(t["shortfall_all_pillars_incl_addons"], axis=0), store="derived",
-        prob_positive=True, in_table=True,
+        prob_positive=True, in_table=True, basis="incl_addons",
     ),
     OutputVariable(
         "need", _CELL[:3], "Gross need", "Opgave", "Gross need by pillar, headline basis.", source="need_pillar"
@@ -255,7 +259,7 @@ REGISTRY: tuple[OutputVariable, ...] = (
         "Restopgave per jaar (beide pijlers)",
         "Pillar netting. Period need and arranged funding spread evenly over the period's years; scenario money "
         "per year in its own years.",
-        _by_year, store="derived", prob_positive=True, units="million EUR per year",
+        _by_year, store="derived", prob_positive=True, units="million EUR per year", basis="excl_addons",
     ),
 )
 

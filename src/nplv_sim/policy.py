@@ -14,9 +14,10 @@ from .errors import NplvError
 from .schema import Assumptions
 from .summary import quantile_mcse
 
-__all__ = ["Budget", "budget_for_confidence", "by_horizon", "coverage_probability", "parse_budget", "point_estimate_probability"]
+__all__ = ["Budget", "budget_for_confidence", "by_horizon", "coverage_over_years", "coverage_probability",
+           "double_counting", "parse_budget", "point_estimate_probability"]
 
-OVERALL = "2026-2035"
+OVERALL = "whole"  # the whole horizon beside the periods; its years come from the facts file
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class Budget:
 
     amounts: dict[str, float]
     text: str
+    per_year: float | None = None
+    years: tuple[int, int] | None = None
 
 
 def parse_budget(text: str, a: Assumptions, years: str | None = None) -> Budget:
@@ -71,7 +74,7 @@ def parse_budget(text: str, a: Assumptions, years: str | None = None) -> Budget:
         overlap = max(0, min(last, p.last_year) - max(first, p.first_year) + 1)
         out[p.name] = amount * overlap
     out[OVERALL] = amount * (last - first + 1)
-    return Budget(out, f"{text.strip()} over {first}-{last}")
+    return Budget(out, f"{text.strip()} over {first}\u2013{last}", per_year=amount, years=(first, last))
 
 
 def by_horizon(ds: xr.Dataset, variable: str = "shortfall_all_pillars", netting: str = "pillar") -> xr.DataArray:
@@ -98,6 +101,38 @@ def coverage_probability(ds: xr.Dataset, budget: Budget, variable: str = "shortf
     amounts = xr.DataArray([budget.amounts[h] for h in da["horizon"].values], dims="horizon", coords={"horizon": da["horizon"]})
     prob = (da <= amounts).mean("draw").where(np.isfinite(amounts))
     return prob.assign_attrs(units="1", long_name="Kans dat het budget de restopgave dekt", long_name_en="Probability that the budget covers the remaining need", budget=budget.text)
+
+
+def coverage_over_years(ds: xr.Dataset, budget: Budget) -> xr.DataArray | None:
+    """P(shortfall over exactly the budget's years <= the budget's money over those years), per scope.
+
+    Uses the year profile ``shortfall_by_year`` (both pillars, pillar netting, without
+    add-ons): the question "does 135 per year for 2029-2035 cover what is needed in
+    2029-2035?". None for a total budget (no years) or results without a year profile.
+    """
+    if budget.years is None or budget.per_year is None or "shortfall_by_year" not in ds:
+        return None
+    first, last = budget.years
+    da = ds["shortfall_by_year"].sel(year=slice(first, last)).sum("year")
+    money = budget.per_year * (last - first + 1)
+    prob = (da <= money).mean("draw")
+    return prob.assign_attrs(units="1", budget=money, first_year=first, last_year=last,
+                             long_name="Kans dat het budget de restopgave in dezelfde jaren dekt",
+                             long_name_en="Probability that the budget covers the remaining need of the same years")
+
+
+def double_counting(a: Assumptions, budget: Budget) -> str | None:
+    """A warning when the scenario already adds money in the budget's years (counted twice), else None."""
+    if not a.scenario_year_funding:
+        return None
+    years = sorted({y for y, *_ in a.scenario_year_funding})
+    first, last = budget.years if budget.years else (years[0], years[-1])
+    overlap = [y for y in years if first <= y <= last]
+    if not overlap:
+        return None
+    rijk = sum(r for y, _, r in a.scenario_year_funding if y in overlap)
+    return (f"scenario {a.scenario} already counts EUR {rijk:,.0f} million of Rijk funding in {overlap[0]}-{overlap[-1]}; "
+            f"the budget {budget.text} comes on top of it, so the same money may be counted twice")
 
 
 def budget_for_confidence(ds: xr.Dataset, confidence: Sequence[float] = (0.5, 0.85, 0.95), variable: str = "shortfall_all_pillars", netting: str = "pillar") -> xr.Dataset:

@@ -1,30 +1,19 @@
 """The assumptions register (docs/assumptions.md), generated from the files.
 
 Run ``nplv-sim register --out docs`` after changing an assumptions file; a test fails
-while the committed register is out of date.
+while the committed register is out of date. ``--lang nl`` writes the Dutch register
+(Dutch headers, numbers and rationales) for the appendix.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .formatting import format_significant
+from .glossary import group_label, unit_label
 from .schema import Assumptions
 
-__all__ = ["register_markdown"]
-
-_GROUPS = {
-    "U1": "Funderingsherstel (foundation repair)",
-    "U2": "Wbi allocation",
-    "U3": "VAT (btw) ambiguity",
-    "U4": "Estimation error per component and period",
-    "U5": "Social P2 persistence",
-    "U6": "Large-scale accessibility works",
-    "U7": "Funding realisation",
-    "U9": "Rijk keys",
-    "R": "Reconciliation switches (fixed; moved only by the scenarios of `nplv-sim baseline`)",
-    "uplift": "Optional uplift layer (optimism bias)",
-}
-
+__all__ = ["register_markdown", "register_markdown_nl"]
 
 def _fmt(v: float) -> str:
     if v == 0:
@@ -38,19 +27,24 @@ def _params(params) -> str:
     return ", ".join(f"{k} = {list(v) if isinstance(v, (list, tuple)) else _fmt(v) if isinstance(v, (int, float)) else v}" for k, v in params.items())
 
 
-def register_markdown(a: Assumptions) -> str:
+def register_markdown(a: Assumptions, lang: str = "en") -> str:
     """Markdown register: per input its law, parameters, P5/P50/P95, source and rationale.
 
     Parameters
     ----------
     a : Assumptions
         The assumptions to document.
+    lang : {"en", "nl"}
+        ``"en"``: the bilingual register of ``docs/assumptions.md``; ``"nl"``: Dutch only
+        (:func:`register_markdown_nl`).
 
     Returns
     -------
     str
         The register as Markdown (English and Dutch labels).
     """
+    if lang == "nl":
+        return register_markdown_nl(a)
     lines = [
         "# Assumptions register / Register van aannames",
         "",
@@ -72,7 +66,7 @@ def register_markdown(a: Assumptions) -> str:
     for x in a.inputs:
         groups.setdefault(x.group, []).append(x)
     for g in sorted(groups, key=lambda k: (k == "uplift", k)):
-        lines += [f"## {g} — {_GROUPS.get(g, g)}", ""]
+        lines += [f"## {g} — {group_label(g, 'en')}", ""]
         lines += ["| input | EN / NL | law and parameters | P5 | P50 | P95 | baseline | unit | source | rationale |", "|---|---|---|---:|---:|---:|---:|---|---|---|"]
         for x in groups[g]:
             p5, p50, p95 = x.law.ppf(np.array([0.05, 0.5, 0.95]))
@@ -94,4 +88,42 @@ def register_markdown(a: Assumptions) -> str:
         amounts = ", ".join(f"{k} {v:g}" for k, v in e.pro_rata.items())
         lines.append(f"| {e.label_en} / {e.label_nl} | {e.component} | {amounts} | {e.source} | {e.rationale} |")
     lines.append("")
+    return "\n".join(lines)
+
+
+_LAWS_NL = {"lognormal": "lognormaal", "uniform": "uniform", "beta": "bèta", "bernoulli": "Bernoulli (ja/nee)",
+            "discrete": "discreet", "fixed": "vast", "normal": "normaal", "triangular": "driehoek",
+            "truncnormal": "afgeknot normaal"}
+
+
+def register_markdown_nl(a: Assumptions) -> str:
+    """The register in Dutch: per bron van onzekerheid de invoer, verdeling, P5/P50/P95, bron en toelichting.
+
+    Rationales come from ``rationale_nl``; an input without one shows its English
+    rationale marked ``[en]``, and the count of those is stated at the top.
+    """
+    missing = [x.name for x in a.inputs if not x.rationale_nl]
+    lines = ["# Register van aannames", "",
+             f"Gegenereerd door `nplv-sim register --lang nl` uit `{a.path.rsplit('/', 1)[-1]}` "
+             f"(sha256 {a.sha256}) en het feitenbestand. Bron van de cijfers: {a.facts.report}.", "",
+             "P5 / P50 / P95 zijn percentielen van de invoer zelf. De basiswaarde reproduceert het rapport. "
+             "Invoer die *uit* staat blijft op de basiswaarde.", ""]
+    if missing:
+        lines += [f"{len(missing)} toelichtingen staan alleen in het Engels in het aannamebestand (gemarkeerd met "
+                  f"[en]): {', '.join(f'`{n}`' for n in missing)}.", ""]
+    groups: dict[str, list] = {}
+    for x in a.inputs:
+        groups.setdefault(x.group, []).append(x)
+    for g in sorted(groups, key=lambda k: (k == "uplift", k)):
+        lines += [f"## {g} — {group_label(g, 'nl')}", "",
+                  "| invoer | verdeling | P5 | P50 | P95 | basiswaarde | eenheid | bron | toelichting |",
+                  "|---|---|---:|---:|---:|---:|---|---|---|"]
+        for x in groups[g]:
+            p5, p50, p95 = x.law.ppf(np.array([0.05, 0.5, 0.95]))
+            state = "" if x.enabled else " *(uit)*"
+            why = x.rationale_nl or (f"[en] {x.rationale}" if x.rationale else "")
+            p5, p50, p95, base = (format_significant(v, 3, "nl") for v in (p5, p50, p95, x.baseline))
+            lines.append(f"| {x.label_nl}{state} | {_LAWS_NL.get(x.distribution, x.distribution)} | {p5} | {p50} | "
+                         f"{p95} | {base} | {unit_label(x.unit, 'nl')} | {x.source} | {why} |")
+        lines.append("")
     return "\n".join(lines)

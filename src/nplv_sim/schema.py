@@ -161,6 +161,7 @@ class Input:
     targets: MappingProxyType  # effect-specific: components, periods, sources, ...
     source: str
     rationale: str
+    rationale_nl: str = ""  # optional Dutch rationale for the Dutch appendix ("" = not given)
 
     @property
     def is_random(self) -> bool:

@@ -13,7 +13,8 @@ import numpy as np
 import xarray as xr
 from scipy import sparse, stats
 
-from .formatting import SOURCE_LABELS, period_years, term
+from .glossary import GROUPS as SOURCE_LABELS
+from .glossary import period_years, term
 
 __all__ = ["analyze_sensitivity", "output_cells", "sobol_indices", "tornado", "tornado_inputs"]
 

@@ -8,19 +8,27 @@ import io
 import numpy as np
 import xarray as xr
 
+from .glossary import BASES, period_label
+from .outputs import table_variables
 from .safetext import spreadsheet_safe
 
 __all__ = ["SUMMARY_VARIABLES", "summary_rows", "summary_csv", "summary_text"]
 
-SUMMARY_VARIABLES = (
-    "shortfall",
-    "shortfall_all_pillars",
-    "shortfall_per_year",
-    "shortfall_all_periods",
-    "shortfall_incl_addons",
-    "shortfall_all_pillars_incl_addons",
-)
+# The variables the tables list: those the output registry marks ``in_table``.
+SUMMARY_VARIABLES = table_variables()
 _LABEL_DIMS = ("pillar", "period", "scope", "netting")
+WHOLE = "whole"  # the whole horizon (variables without a period dim that sum the periods)
+
+
+def _years(summary: xr.Dataset, period: str) -> tuple[object, object]:
+    if "period_first_year" not in summary.coords:
+        return "", ""
+    firsts = [int(v) for v in summary["period_first_year"].values]
+    lasts = [int(v) for v in summary["period_last_year"].values]
+    if period == WHOLE:
+        return min(firsts), max(lasts)
+    i = [str(p) for p in summary["period"].values].index(period)
+    return firsts[i], lasts[i]
 
 
 def _qname(q: float) -> str:
@@ -40,7 +48,11 @@ def summary_rows(summary: xr.Dataset, variables: tuple[str, ...] = SUMMARY_VARIA
         for i in range(stacked.sizes["cell"]):
             cell = stacked.isel(cell=i)
             sel = {d: cell[d].item() for d in dims}
-            row: dict[str, object] = {"variable": name, **{d: sel.get(d, "all" if d == "pillar" else "") for d in _LABEL_DIMS}}
+            row: dict[str, object] = {"variable": name, "basis": BASES.get(name, ""),
+                                      **{d: sel.get(d, "all" if d == "pillar" else "") for d in _LABEL_DIMS}}
+            if "period" not in da.dims and "period" in summary.dims:
+                row["period"] = WHOLE  # a sum over the periods
+            row["first_year"], row["last_year"] = _years(summary, str(row["period"])) if row["period"] else ("", "")
             for q, v in zip(qs, cell.values, strict=True):
                 row[_qname(q)] = float(v)
             row["mean"] = float(summary[f"{name}_mean"].sel(sel))
@@ -67,20 +79,47 @@ def summary_csv(summary: xr.Dataset) -> str:
 
 
 def summary_text(summary: xr.Dataset, netting: str = "pillar") -> str:
-    """Terminal table: shortfall per pillar, period and scope, and both pillars together."""
+    """Terminal table: shortfall per pillar and horizon (each period and the whole), per scope, on both bases.
+
+    Without funderingsherstel (Rebel's headline basis) per pillar and for both pillars,
+    including the whole horizon; with funderingsherstel for both pillars per period (and
+    the whole horizon when the summary holds it).
+    """
     qs = [float(q) for q in summary["quantile"].values]
-    head = f"{'':<24}{'scope':<7}" + "".join(f"{_qname(q).upper():>9}" for q in qs) + f"{'mean':>9}{'P(>0)':>7}"
-    lines = [f"Remaining need (restopgave), EUR million, {netting} netting, draws: {summary.attrs.get('n_draws')}", head]
-    for name, pillars in (("shortfall", list(summary["pillar"].values)), ("shortfall_all_pillars", [None])):
-        for pillar in pillars:
-            for period in summary["period"].values:
-                for scope in summary["scope"].values:
-                    sel = {"period": period, "scope": scope, "netting": netting}
-                    if pillar is not None:
-                        sel["pillar"] = pillar
-                    vals = summary[name].sel(sel).values
-                    label = f"{pillar or 'both pillars'} {period}"
-                    prob = float(summary[f"{name}_prob_positive"].sel(sel))
-                    mean = float(summary[f"{name}_mean"].sel(sel))
-                    lines.append(f"{label:<24}{scope:<7}" + "".join(f"{v:>9,.0f}" for v in np.atleast_1d(vals)) + f"{mean:>9,.0f}{prob:>7.2f}")
+    periods = [str(p) for p in summary["period"].values]
+    names = {p: period_label(summary, p) for p in periods} | {WHOLE: f"{period_label(summary, WHOLE)} (whole)"}
+    head = f"{'':<36}{'scope':<7}" + "".join(f"{_qname(q).upper():>9}" for q in qs) + f"{'mean':>9}{'P(>0)':>7}"
+    lines = [f"Remaining need (restopgave), EUR million, {netting} netting, draws: {summary.attrs.get('n_draws')}"]
+
+    def add(name: str, pillar: str | None, horizon: str) -> None:
+        if name not in summary:
+            return
+        for scope in summary["scope"].values:
+            sel = {"scope": scope, "netting": netting}
+            if horizon != WHOLE:
+                sel["period"] = horizon
+            if pillar is not None:
+                sel["pillar"] = pillar
+            sel = {k: v for k, v in sel.items() if k in summary[name].dims}
+            vals = summary[name].sel(sel).values
+            prob = float(summary[f"{name}_prob_positive"].sel(sel))
+            mean = float(summary[f"{name}_mean"].sel(sel))
+            label = f"{pillar or 'both pillars'} {names[horizon]}"
+            lines.append(f"{label:<36}{scope:<7}" + "".join(f"{v:>9,.0f}" for v in np.atleast_1d(vals))
+                         + f"{mean:>9,.0f}{prob:>7.2f}")
+
+    lines += ["", "Without funderingsherstel (Rebel's headline basis)", head]
+    for pillar in summary["pillar"].values:
+        for p in periods:
+            add("shortfall", str(pillar), p)
+    for p in periods:
+        add("shortfall_all_pillars", None, p)
+    add("shortfall_all_periods", None, WHOLE)
+    if "shortfall_all_pillars_incl_addons" in summary:
+        lines += ["", "With funderingsherstel (and any other add-on switched on)", head]
+        for p in periods:
+            add("shortfall_all_pillars_incl_addons", None, p)
+        add("shortfall_all_periods_incl_addons", None, WHOLE)
+    lines += ["", "Per-period figures do not add up to the whole horizon's: a percentile of a sum is not the sum of "
+              "the percentiles."]
     return "\n".join(lines)

@@ -111,8 +111,8 @@ def test_force_replaces_only_its_own_files(tmp_path: Path, capsys: pytest.Captur
 def test_report_force_keeps_the_users_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr("nplv_sim.report._figures", lambda *a, **k: [])
-    monkeypatch.setattr("nplv_sim.report._sobol_table", lambda *a, **k: "")
+    monkeypatch.setattr("nplv_sim.report._figures", lambda *a, **k: ([], None))
+    monkeypatch.setattr("nplv_sim.report._sobol", lambda *a, **k: None)
     out = tmp_path / "rep"
     args = ["report", "--draws", "300", "--seed", "1", "--out", str(out)]
     assert main(args) == 0

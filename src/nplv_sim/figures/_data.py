@@ -10,7 +10,7 @@ import xarray as xr
 
 from ..appendix import report_figure
 from ..errors import NplvError
-from ..formatting import label_from_attrs, term
+from ..glossary import BASES, label_from_attrs, term, unit_label
 
 QUANTILES = (0.05, 0.15, 0.5, 0.85, 0.95)
 
@@ -35,7 +35,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "shortfall": ("Restopgave", "Shortfall"),
     "mean": ("gemiddelden", "means"),
     "median_word": ("medianen", "medians"),
-    "whisker": ("lijntjes: P15\u2013P85", "whiskers: P15\u2013P85"),
+    "whisker": ("verticale lijn: P15\u2013P85", "whiskers: P15\u2013P85"),
+    "shortfall_both": ("Restopgave beide pijlers", "Remaining need, both pillars"),
+    "shortfall_word": ("Restopgave", "Remaining need"),
+    "no_effect": ("Zonder effect op deze uitkomst (niet getoond)", "No effect on this output (not shown)"),
     "oat": ("E\u00e9n voor \u00e9\u00e9n, overige invoer op basiswaarde; negeert correlatie",
             "One at a time, other inputs at baseline; ignores correlation"),
     "at_low": ("invoer op P10", "input at P10"),
@@ -115,9 +118,17 @@ def axis_label(da: xr.DataArray, lang: str, wrap: int = 38) -> str:
     return label.replace(" [", "\n[", 1) if len(label) > wrap else label
 
 
-def cell_title(pillar: str, scope: str | None, netting: str, lang: str) -> str:
+def cell_title(pillar: str, scope: str | None, netting: str, lang: str, variable: str | None = None) -> str:
+    """``Beide pijlers, Rijk, verrekend per pijler`` (and the basis, given the variable)."""
     parts = [term(pillar, lang).capitalize()]
     if scope is not None:
         parts.append(term(scope, lang))
     parts.append(term(netting, lang))
+    if variable is not None and variable in BASES:
+        parts.append(term(BASES[variable], lang))
     return ", ".join(parts)
+
+
+def amount_label(key: str, units: str, lang: str) -> str:
+    """Axis label: a fixed word and the units, ``Restopgave beide pijlers [€ mln.]``."""
+    return f"{text(key, lang)} [{unit_label(units, lang)}]"

@@ -11,9 +11,10 @@ from matplotlib.ticker import FuncFormatter
 from scipy import stats
 
 from ..errors import NplvError
-from ..formatting import format_number, period_years, term
+from ..formatting import format_number
+from ..glossary import period_years, term
 from . import style
-from ._data import axis_label, check_lang, select, text
+from ._data import amount_label, check_lang, select, text
 
 __all__ = ["plot_convergence", "running_quantile"]
 
@@ -95,7 +96,8 @@ def plot_convergence(
         ax.yaxis.set_major_formatter(style.amount_formatter(lang))
         ax.set_xlim(ns[0], ns[-1])
         ax.set_xlabel(text("draws", lang))
-        ax.set_ylabel(f"P{round(q * 100)} " + axis_label(da, lang, wrap=30))
+        label = amount_label("shortfall_both" if pillar == "all" else "shortfall_word", da.attrs.get("units", ""), lang)
+        ax.set_ylabel(f"P{round(q * 100)} {label[:1].lower()}{label[1:]}".replace(" [", "\n[", 1))
         years = dict(zip(ds["period"].values, period_years(ds), strict=True))
         ax.set_title(f"{term(pillar, lang).capitalize()}, {years[period]}, {term(scope, lang)}")
         width = format_number((hi[-1] - lo[-1]) / 2, 0, lang)

@@ -57,6 +57,7 @@ def plot_fan(
     budget: float | Mapping[int, float] | None = None,
     ax: Axes | None = None,
     lang: str = "nl",
+    budget_label: str | None = None,
 ) -> Axes:
     """Fan chart of the shortfall per year: P50 with the P15-P85 and P5-P95 bands.
 
@@ -82,6 +83,8 @@ def plot_fan(
         Axes to draw on.
     lang : {"nl", "en"}
         Language.
+    budget_label : str, optional
+        Legend text of the budget line (default "Beschikbaar budget" / "Available budget").
 
     Returns
     -------
@@ -122,9 +125,9 @@ def plot_fan(
             b = budget if isinstance(budget, Mapping) else {int(y): float(budget) for y in years}
             by = np.array(sorted(b))
             ax.step(np.append(by - 0.5, by[-1] + 0.5), np.append([b[y] for y in by], b[by[-1]]), where="post",
-                    color=style.OKABE_ITO["bluish_green"], ls="--", lw=1.4, gid="budget")
-            handles.append(Line2D([], [], color=style.OKABE_ITO["bluish_green"], ls="--", lw=1.4,
-                                  label=text("budget", lang)))
+                    color=style.COLORS["budget"], ls="--", lw=1.4, gid="budget")
+            handles.append(Line2D([], [], color=style.COLORS["budget"], ls="--", lw=1.4,
+                                  label=budget_label or text("budget", lang)))
         ax.set_xticks(years, [str(y) for y in years])
         ax.set_xlim(edges[0], edges[-1])
         ax.set_ylim(bottom=min(0.0, float(np.nanmin(v[0])) * 1.1))
@@ -132,7 +135,7 @@ def plot_fan(
         ax.set_xlabel(text("year", lang) + (f" ({text('even_spread', lang).lower()})" if spread else ""))
         ax.set_ylabel(axis_label(da, lang))
         ax.yaxis.set_major_formatter(style.amount_formatter(lang))
-        ax.set_title(cell_title(pillar, scope, netting, lang))
+        ax.set_title(cell_title(pillar, scope, netting, lang, variable))
         style.legend_below(ax, ncol=3, handles=handles)
         style.finish_axes(ax, grid_axis="y")
     return ax

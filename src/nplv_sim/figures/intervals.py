@@ -8,12 +8,13 @@ from typing import Any
 import numpy as np
 import xarray as xr
 from matplotlib.axes import Axes
+from matplotlib.legend_handler import HandlerTuple
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ..formatting import label_from_attrs, period_years, term
+from ..glossary import BASES, period_years, short_term, term
 from . import style
-from ._data import check_lang, published_value, quantiles, select, text
+from ._data import amount_label, check_lang, published_value, quantiles, select, text
 
 __all__ = ["plot_intervals"]
 
@@ -81,25 +82,29 @@ def plot_intervals(
             if ref is not None:
                 ax.plot([ref], [y], "D", ms=5, color=style.COLORS["report"], mec="white", mew=0.6,
                         zorder=5, gid=f"report:{gid}")
-            labels.append(f"{term(q, lang)} \u00b7 {years[p]} \u00b7 {term(s, lang)}")
+            labels.append(f"{short_term(q, lang)} \u00b7 {years[p]} \u00b7 {term(s, lang)}")
         ax.set_yticks(np.arange(len(rows))[::-1], labels)
         ax.set_ylim(-0.7, len(rows) - 0.3)
         block = len(periods) * len(scopes)
         for k in range(1, len(pillars)):
             ax.axhline(len(rows) - k * block - 0.5, color=style.COLORS["guide"], lw=0.6)
-        ax.set_xlabel(label_from_attrs(select(obj, variable, pillars[0], netting), lang))
+        units = select(obj, variable, pillars[0], netting).attrs.get("units", "million EUR")
+        ax.set_xlabel(amount_label("shortfall_word", units, lang))
         ax.xaxis.set_major_formatter(style.amount_formatter(lang))
         ax.set_xlim(left=min(0.0, ax.get_xlim()[0]))
-        ax.set_title(term(netting, lang).capitalize())
+        basis = term(BASES[variable], lang) if variable in BASES else ""
+        ax.set_title(", ".join(filter(None, [term(netting, lang).capitalize(), basis])))
         handles = [Line2D([], [], color=style.COLORS["guide"], lw=1.4, label=text("p5_p95", lang)),
                    Patch(color=style.COLORS["guide"], label=text("p15_p85", lang)),
-                   Line2D([], [], marker="|", ls="", ms=7, mew=2, color=style.COLORS["guide"],
-                          label=text("median", lang))]
+                   # the median as drawn: a white tick on the bar
+                   (Patch(color=style.COLORS["guide"]),
+                    Line2D([], [], marker="|", ls="", ms=7, mew=2, color="white"))]
         handles += [Patch(color=style.COLORS[s], label=term(s, lang).capitalize()) for s in scopes]
         if published is not None:
             handles.append(Line2D([], [], marker="D", ls="", ms=5, color=style.COLORS["report"],
                                   label=text("report", lang)))
-        style.legend_below(ax, ncol=3, handles=handles)
+        names = [text("p5_p95", lang), text("p15_p85", lang), text("median", lang)] + [h.get_label() for h in handles[3:]]
+        style.legend_below(ax, ncol=3, handles=handles, labels=names, handler_map={tuple: HandlerTuple(ndivide=1)})
         style.finish_axes(ax, grid_axis="x")
         ax.tick_params(axis="y", length=0)
     return ax

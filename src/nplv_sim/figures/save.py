@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .. import __version__
 from ..errors import NplvError
-from ..output import check_targets, write_with
+from ..output import check_targets, prepare_dir, write_with
+from ..provenance import figure_metadata
 from . import style
 
 __all__ = ["FORMATS", "save_figure"]
@@ -23,12 +25,13 @@ FORMATS = ("png", "pdf", "svg")
 CREATOR = f"nplv-sim {__version__}"
 
 
-def _metadata(fmt: str, title: str) -> dict[str, str | None]:
+def _metadata(fmt: str, title: str, source: str = "") -> dict[str, str | None]:
     if fmt == "png":
-        return {"Software": CREATOR, "Title": title}
+        return {"Software": CREATOR, "Title": title, **({"Source": source} if source else {})}
     if fmt == "pdf":
-        return {"Creator": CREATOR, "Producer": CREATOR, "CreationDate": None, "Title": title}
-    return {"Creator": CREATOR, "Date": None, "Title": title}  # svg
+        return {"Creator": CREATOR, "Producer": CREATOR, "CreationDate": None, "Title": title,
+                **({"Subject": source} if source else {})}
+    return {"Creator": CREATOR, "Date": None, "Title": title, **({"Source": source} if source else {})}  # svg
 
 
 def save_figure(
@@ -38,6 +41,7 @@ def save_figure(
     title: str = "",
     dpi: int = 300,
     force: bool = False,
+    provenance: Any = None,
 ) -> list[Path]:
     """Save a figure in several formats next to each other.
 
@@ -56,6 +60,9 @@ def save_figure(
         Resolution of the PNG.
     force : bool
         Replace existing files. Without it nothing is written if any target exists.
+    provenance : Dataset or mapping, optional
+        A results Dataset (or its attrs): the run's provenance block (file names, sha256,
+        seed, draws) goes into each file's metadata (PNG/SVG ``Source``, PDF ``Subject``).
 
     Returns
     -------
@@ -70,10 +77,12 @@ def save_figure(
     stem = stem.with_suffix("") if stem.suffix.lower().lstrip(".") in FORMATS else stem
     targets = [stem.parent / f"{stem.name}.{fmt}" for fmt in formats]
     check_targets(targets, force)
+    prepare_dir(stem.parent)  # a missing folder is made, as for every other output
+    source = figure_metadata(provenance)["Source"] if provenance is not None else ""
     written = []
     with style.context():
         for fmt, target in zip(formats, targets, strict=True):
             write_with(target, lambda tmp, fmt=fmt: figure.savefig(tmp, format=fmt, dpi=dpi,
-                                                                   metadata=_metadata(fmt, title)), force)
+                                                                   metadata=_metadata(fmt, title, source)), force)
             written.append(target)
     return written

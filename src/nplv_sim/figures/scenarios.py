@@ -9,9 +9,10 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..errors import NplvError
-from ..formatting import format_number, label_from_attrs, period_years, term
+from ..formatting import format_number
+from ..glossary import period_years, term
 from . import style
-from ._data import check_lang, quantiles, text
+from ._data import amount_label, check_lang, quantiles, text
 
 __all__ = ["plot_scenarios", "scenario_differences"]
 
@@ -116,7 +117,7 @@ def plot_scenarios(
         ax.set_yticks(ticks, labels, fontsize=7.5)
         ax.set_ylim(-0.6, n_rows - 0.4)
         ax.xaxis.set_major_formatter(style.amount_formatter(lang))
-        ax.set_xlabel(label_from_attrs(da, lang))
+        ax.set_xlabel(amount_label("difference", da.attrs.get("units", "million EUR"), lang))
         ax.set_title(f"{term(pillar, lang).capitalize()}, {term(scope, lang)}")
         dropped = [str(names[i]) for i in range(len(scen)) if i not in keep and scen[i] != "baseline"]
         if dropped:

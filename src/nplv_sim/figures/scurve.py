@@ -10,9 +10,10 @@ import xarray as xr
 from matplotlib.axes import Axes
 
 from ..errors import NplvError
-from ..formatting import format_number, label_from_attrs, period_years, term
+from ..formatting import format_number
+from ..glossary import period_years, term
 from . import style
-from ._data import cell_title, check_lang, published_value, quantiles, select, text
+from ._data import amount_label, cell_title, check_lang, published_value, quantiles, select, text
 
 __all__ = ["plot_scurve"]
 
@@ -74,6 +75,8 @@ def plot_scurve(
     scopes = [scope] if isinstance(scope, str) else list(scope)
     years = dict(zip(ds["period"].values, period_years(ds), strict=True))
     ax = style.new_axes(ax)
+    curves: list[np.ndarray] = []
+    points: list[tuple[float, float, str, str, int]] = []
     with style.context():
         for q in marks:
             ax.axhline(q, color=style.COLORS["guide"], lw=0.6, ls=(0, (4, 3)), zorder=1)
@@ -86,6 +89,7 @@ def plot_scurve(
                 color, ls = style.COLORS.get(s, None), style.LINESTYLES[i % len(style.LINESTYLES)]
                 x = da.quantile(_GRID, dim="draw").values
                 ax.plot(x, _GRID, color=color, ls=ls, label=label, gid=f"scurve:{p}:{s}", zorder=3)
+                curves.append(x)
                 src = select(summary, variable, pillar, netting, period=p, scope=s) if summary is not None else da
                 qv = quantiles(src, marks).values
                 for q, v in zip(marks, qv, strict=True):
@@ -95,19 +99,36 @@ def plot_scurve(
                     prob = float((da <= ref).mean())
                     ax.plot([ref], [prob], "D", ms=6, color=style.COLORS["report"], mec="white", mew=0.8,
                             zorder=5, gid=f"report:{p}:{s}")
-                    ax.annotate(f"{format_number(ref, 0, lang)} = P{round(100 * prob)}",
-                                (ref, prob), xytext=(-6, 4), textcoords="offset points", ha="right", va="bottom",
-                                fontsize=7.5, zorder=6,
-                                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
+                    points.append((ref, prob, f"{format_number(ref, 0, lang)} = P{round(100 * prob)}", f"{p}:{s}",
+                                   len(curves) - 1))
+        _label_points(ax, points, curves)
         if published is not None:
             ax.plot([], [], "D", ms=6, color=style.COLORS["report"], mec="white",
                     label=text("report_p", lang))
         ax.set_ylim(0, 1)
-        ax.set_xlabel(label_from_attrs(da, lang))
+        ax.set_xlabel(amount_label("shortfall_both" if pillar == "all" else "shortfall_word",
+                                   da.attrs.get("units", "million EUR"), lang))
         ax.set_ylabel(text("cum_prob", lang))
         ax.yaxis.set_major_formatter(style.percent_formatter(lang))
         ax.xaxis.set_major_formatter(style.amount_formatter(lang))
-        ax.set_title(cell_title(pillar, None, netting, lang))
+        ax.set_title(cell_title(pillar, None, netting, lang, variable))
         style.legend_below(ax, ncol=2)
         style.finish_axes(ax)
     return ax
+
+
+def _label_points(ax: Axes, points: list[tuple[float, float, str, str, int]], curves: list[np.ndarray]) -> None:
+    """Label each report diamond on the side where no other curve passes within the text's width.
+
+    Labels sit just below the diamond, without a halo: right of it (under its own rising
+    curve) when the next curve to the right leaves room, else left of it.
+    """
+    lo, hi = min(float(c[0]) for c in curves), max(float(c[-1]) for c in curves)
+    for ref, prob, label, gid, own in points:
+        width = (hi - lo) * (0.012 * len(label) + 0.02)  # about 7 pt per character on a 16 cm axis
+        at = [float(np.interp(prob - 0.03, _GRID, c)) for i, c in enumerate(curves) if i != own]
+        right = min([x - ref for x in at if x > ref + 1e-9], default=np.inf)
+        left = min([ref - x for x in at if x < ref - 1e-9], default=np.inf)
+        go_right = right >= width or right >= left
+        ax.annotate(label, (ref, prob), xytext=(5 if go_right else -5, -4), textcoords="offset points",
+                    ha="left" if go_right else "right", va="top", fontsize=7, zorder=6, gid=f"label:{gid}")

@@ -53,11 +53,12 @@ COLORS = {
     "total": OKABE_ITO["blue"],
     "rijk": OKABE_ITO["vermilion"],
     "report": OKABE_ITO["black"],
-    "need": OKABE_ITO["blue"],
+    "need": OKABE_ITO["sky_blue"],
     "funding": OKABE_ITO["bluish_green"],
+    "budget": OKABE_ITO["bluish_green"],  # money available: the same role as funding
     "shortfall": OKABE_ITO["orange"],
-    "low": OKABE_ITO["sky_blue"],
-    "high": OKABE_ITO["vermilion"],
+    "low": OKABE_ITO["yellow"],
+    "high": OKABE_ITO["reddish_purple"],
     "guide": "#8c8c8c",
     "grid": "#dddddd",
 }

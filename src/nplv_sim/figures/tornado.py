@@ -9,7 +9,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from ..formatting import format_number, label_from_attrs
+from ..formatting import format_number
+from ..glossary import label_from_attrs
 from . import style
 from ._data import check_lang, text, wrap
 
@@ -49,7 +50,8 @@ def plot_tornado(sens: xr.Dataset, max_inputs: int = 12, ax: Axes | None = None,
             # both ends may lie on one side of the baseline: draw the longer bar first
             pair = sorted((("low", lo), ("high", hi)), key=lambda kv: -abs(kv[1] - base))
             for kind, v in pair:
-                ax.barh(yi, v - base, left=base, height=0.62, color=style.COLORS[kind], gid=f"tornado:{kind}:{nm}")
+                ax.barh(yi, v - base, left=base, height=0.62, color=style.COLORS[kind], edgecolor="#555555", lw=0.4,
+                        gid=f"tornado:{kind}:{nm}")
         ax.axvline(base, color=style.COLORS["report"], lw=1.0, gid="tornado:baseline")
         ax.set_yticks(y, names, fontsize=7.5)
         ax.set_ylim(-0.6, n - 0.4)
@@ -59,8 +61,8 @@ def plot_tornado(sens: xr.Dataset, max_inputs: int = 12, ax: Axes | None = None,
         cell = str(sens.attrs.get(f"output_cell_{lang}", ""))
         ax.set_title(cell[:1].upper() + cell[1:])
         style.note_below(ax, text("oat", lang), offset=0.75)
-        handles = [Patch(color=style.COLORS["low"], label=text("at_low", lang)),
-                   Patch(color=style.COLORS["high"], label=text("at_high", lang)),
+        handles = [Patch(facecolor=style.COLORS["low"], edgecolor="#555555", lw=0.4, label=text("at_low", lang)),
+                   Patch(facecolor=style.COLORS["high"], edgecolor="#555555", lw=0.4, label=text("at_high", lang)),
                    Line2D([], [], color=style.COLORS["report"], lw=1.0,
                           label=f"{text('baseline', lang)}: {format_number(base, 0, lang)}")]
         style.legend_below(ax, ncol=3, handles=handles, offset=0.45)

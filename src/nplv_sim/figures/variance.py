@@ -7,7 +7,8 @@ import xarray as xr
 from matplotlib.axes import Axes
 
 from ..errors import NplvError
-from ..formatting import format_eur, format_percent, label_from_attrs
+from ..formatting import format_eur, format_percent
+from ..glossary import label_from_attrs
 from . import style
 from ._data import check_lang, text, wrap
 
@@ -21,6 +22,7 @@ def plot_variance_contribution(
     max_bars: int = 12,
     ax: Axes | None = None,
     lang: str = "nl",
+    exclude: tuple[str, ...] | list[str] = (),
 ) -> Axes:
     """Share of the output's variance explained by each input (or source), largest first.
 
@@ -39,11 +41,15 @@ def plot_variance_contribution(
         Axes to draw on.
     lang : {"nl", "en"}
         Language.
+    exclude : sequence of str
+        Inputs or sources known to have no effect on this output (e.g. funderingsherstel on
+        a basis without it); left out and named under the figure.
 
     Returns
     -------
     Axes
-        Bars carry ``gid="share:<input or group>"``.
+        Bars carry ``gid="share:<input or group>"``. With ``by="group"`` the axis always
+        runs from 0 to 100 %, so figures for different cells compare at a glance.
     """
     check_lang(lang)
     if by not in ("input", "group"):
@@ -52,8 +58,9 @@ def plot_variance_contribution(
         raise NplvError(f"unknown cell {cell!r}; choose from {', '.join(map(str, sens['cell'].values))}")
     var = "first_order" if by == "input" else "group_r2"
     da = sens[var].sel(cell=cell)
-    order = np.argsort(-np.nan_to_num(da.values, nan=-np.inf), kind="stable")
-    shown = order[:max_bars]
+    keys = [str(k) for k in sens[by].values]
+    order = [i for i in np.argsort(-np.nan_to_num(da.values, nan=-np.inf), kind="stable") if keys[i] not in exclude]
+    shown = np.array(order[:max_bars], dtype=int)
     values = da.values[shown]
     label_coord = f"{by}_label_{lang}"
     labels = sens[label_coord].values if label_coord in sens.coords else sens[by].values
@@ -74,7 +81,7 @@ def plot_variance_contribution(
                         va="center", fontsize=7)
         ax.set_yticks(y, names, fontsize=7.5)
         ax.set_ylim(-0.6, len(shown) - 0.4)
-        ax.set_xlim(0, max(0.05, float(np.nanmax(ends)) * 1.15))
+        ax.set_xlim(0, 1.08 if by == "group" else max(0.05, float(np.nanmax(ends)) * 1.15))
         ax.xaxis.set_major_formatter(style.percent_formatter(lang))
         ax.set_xlabel(label_from_attrs(sens[var], lang, with_units=False))
         cell_label = f"cell_label_{lang}"
@@ -86,6 +93,9 @@ def plot_variance_contribution(
         if by == "input" and "ci_prob" in sens.attrs:
             notes.append(f"{text('ci', lang)} {format_percent(float(sens.attrs['ci_prob']), 0, lang)}")
         notes.append(text("shared", lang))
+        left_out = [str(labels[keys.index(k)]) for k in exclude if k in keys]
+        if left_out:
+            notes.append(wrap(f"{text('no_effect', lang)}: {', '.join(left_out)}", 90))
         if len(order) > len(shown):
             hidden = "niet getoond" if lang == "nl" else "not shown"
             notes.append(f"{len(order) - len(shown)} {text('others', lang)} {hidden}")

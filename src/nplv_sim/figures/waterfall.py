@@ -11,7 +11,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..errors import NplvError
-from ..formatting import format_number, label_from_attrs, period_years, term
+from ..formatting import format_number
+from ..glossary import label_from_attrs, period_years, short_term, term
 from . import style
 from ._data import check_lang, published_value, quantiles, text
 
@@ -104,7 +105,7 @@ def plot_waterfall(
                 ref = published_value(published, kind, q, period, scope, "pillar")
                 _label(ax, xi, max(top, err_mid + hi - centre), centre, ref, lang)
                 ticks.append(xi)
-                labels.append(f"{text(kind, lang)}\n{term(q, lang)}")
+                labels.append(f"{text(kind, lang)}\n{short_term(q, lang)}")
             ax.plot([x + 0.35, x + 0.65], [need[0]] * 2, color=style.COLORS["guide"], lw=0.8)
             ax.plot([x + 1.35, x + 1.65], [need[0] - funding[0]] * 2, color=style.COLORS["guide"], lw=0.8)
             x += 3.6
