@@ -402,6 +402,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NplvError as exc:
         print(f"nplv-sim: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    except MemoryError:  # a limit the memory check could not see; staging is already removed
+        print("nplv-sim: error: out of memory; nothing was written (use fewer draws, or --stream)", file=sys.stderr)
+        return EXIT_INPUT
     except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP: outputs were unstaged on the way out
         return report_interrupt(exc)
     except Exception as exc:  # an internal error: one line unless debugging

@@ -18,23 +18,17 @@ from .core.seeding import STREAM_KEY_SCHEME, resolve_seed
 from .errors import NplvError
 from .finite import check_finite
 from .labels import COORD_LABELS, UNITS, VARIABLES
+from .memory import available_memory
 from .schema import Assumptions
 
 __all__ = ["check_memory", "estimate_bytes", "prepare_run", "simulate"]
 
 SCOPES = ("total", "rijk")
 NETTINGS = ("pillar", "component")
-# Share of physical memory a run may plan to use.
+# Share of the available memory (see memory.available_memory) a run may plan to use.
 MEMORY_SHARE = 0.6
 # Achieved rank correlations are computed on at most this many draws (SE <= 0.007).
 ACHIEVED_SAMPLE = 20_000
-
-
-def _physical_memory() -> int:
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
-        return 8 * 2**30
 
 
 def estimate_bytes(a: Assumptions, draws: int, detail: bool = False) -> int:
@@ -83,11 +77,12 @@ def prepare_run(
 def check_memory(a: Assumptions, draws: int, detail: bool = False) -> None:
     """Refuse, before allocating anything, a run that would not fit in memory."""
     need_bytes = estimate_bytes(a, draws, detail)
-    limit = int(_physical_memory() * MEMORY_SHARE)
+    available, what = available_memory()
+    limit = int(available * MEMORY_SHARE)
     if need_bytes > limit:
         raise NplvError(
             f"{draws:,} draws would need about {need_bytes / 2**30:.1f} GiB, more than the "
-            f"{limit / 2**30:.1f} GiB this machine allows a run; use fewer draws"
+            f"{limit / 2**30:.1f} GiB a run may plan to use ({MEMORY_SHARE:.0%} of {what}); use fewer draws or --stream"
         )
 
 
