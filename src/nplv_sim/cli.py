@@ -25,6 +25,7 @@ from .output import OutputSet, write_netcdf, write_text
 from .results import check_memory, simulate
 from .summary import DEFAULT_QUANTILES, summarize
 from .tables import summary_csv, summary_text
+from .tomlreader import MAX_AMOUNT
 
 __all__ = ["main"]
 
@@ -185,11 +186,11 @@ def _parse_precision(text: str) -> tuple[float | None, float | None]:
     try:
         if t.endswith("%"):
             value = float(t[:-1]) / 100.0
-            if value <= 0:
+            if not 0 < value < 1:  # nan fails this too
                 raise ValueError
             return None, value
         value = float(t)
-        if value <= 0:
+        if not 0 < value <= MAX_AMOUNT:  # refuses nan and inf
             raise ValueError
         return value, None
     except ValueError:
@@ -235,6 +236,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.stream or args.precision:
         if args.engine == "dask":
             raise NplvError("--stream and --precision run locally; drop --engine dask")
+        if args.detail:
+            raise NplvError("--detail keeps every draw per component, --stream and --precision keep no draws: drop one")
+        if args.precision:
+            _parse_precision(args.precision)  # before any folder is made
         return _cmd_run_summary_only(args, a)
     check_memory(a, args.draws, args.detail)
     outputs = _outputs(args, "run", ["results.nc", "summary.csv"])
@@ -296,7 +301,9 @@ def _cmd_budget(args: argparse.Namespace) -> int:
 
 
 def _cmd_cover(args: argparse.Namespace) -> int:
-    from .policy import coverage_probability, parse_budget, point_estimate_probability
+    from .policy import check_budget_text, coverage_probability, parse_budget, point_estimate_probability
+
+    check_budget_text(args.budget, args.years)  # before the simulation, not after it
 
     a, ds, variable = _policy_run(args)
     budget = parse_budget(args.budget, a, args.years)
