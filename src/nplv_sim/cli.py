@@ -357,7 +357,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
         from .resultsfile import read_results
 
         results = read_results(args.results, a)
-    out = Path(args.out) if args.out is not None else default_out("report")
+    out = args.out if args.out is not None else default_out("report")  # '' is refused, not taken as '.'
+
     start = time.perf_counter()
 
     def say(msg: str) -> None:

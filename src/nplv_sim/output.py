@@ -84,7 +84,9 @@ def check_targets(paths: Iterable[Path], force: bool) -> None:
     """
     existing = [str(p) for p in paths if _occupied(Path(p))]
     if existing and not force:
-        raise OutputExistsError(f"{existing[0]}: already exists; choose another --out folder or pass --force to replace it")
+        raise OutputExistsError(
+            f"{existing[0]}: already exists; choose another --out folder or pass --force to replace it"
+        )
 
 
 def _oserror_in(exc: BaseException) -> OSError | None:
@@ -167,14 +169,17 @@ class OutputSet:
         if self.force and self.own_folder and not self.force_folder and self.folder.is_dir():
             try:
                 others = sorted(
-                    e.name for e in self.folder.iterdir() if e.name not in self.names and not e.name.startswith(STAGE_PREFIX)
+                    e.name
+                    for e in self.folder.iterdir()
+                    if e.name not in self.names and not e.name.startswith(STAGE_PREFIX)
                 )
             except OSError as exc:
                 raise OutputError(f"{self.folder}: cannot list the folder ({_reason(exc)})") from None
             if others:
                 raise OutputExistsError(
-                    f"{self.folder}: holds {others[0]!r}, which this command does not write; --force replaces only "
-                    f"{', '.join(self.names)}: choose another --out folder or pass --force-folder to keep the other files"
+                    f"{self.folder}: holds {others[0]!r}, which this command does not write; --force replaces "
+                    f"only {', '.join(self.names)}: choose another --out folder, or pass --force-folder to keep "
+                    "the other files"
                 )
 
     def __enter__(self) -> OutputSet:

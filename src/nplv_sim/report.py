@@ -178,7 +178,7 @@ REPORT_ENTRIES = ("figures", "tables", "results.nc", "report.html")
 
 def build_report(
     a: Assumptions,
-    out: Path,
+    out: str | Path,
     draws: int = 100_000,
     rng: int | None = None,
     method: str = "random",

@@ -52,7 +52,8 @@ def test_cgroup_v1_limit_and_no_limit(tmp_path: Path) -> None:
         "memory/batch/memory.limit_in_bytes": "1073741824\n", "memory/batch/memory.usage_in_bytes": "73741824\n",
     }, "4:memory:/batch\n1:cpu:/\n")
     assert memory._cgroup_headroom(root, proc) == 1_000_000_000
-    root2, proc2 = _cgroup_tree(tmp_path / "b", {"memory/memory.limit_in_bytes": "9223372036854771712\n"}, "4:memory:/\n")
+    no_limit = {"memory/memory.limit_in_bytes": "9223372036854771712\n"}
+    root2, proc2 = _cgroup_tree(tmp_path / "b", no_limit, "4:memory:/\n")
     assert memory._cgroup_headroom(root2, proc2) is None
 
 

@@ -141,9 +141,13 @@ def test_dangling_symlink_is_not_replaced_without_force(tmp_path: Path, capsys: 
     assert (out / "results.nc").is_symlink() and not (out / "summary.csv").exists()
 
 
-def test_empty_out_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("command", [RUN, ["report", "--draws", "300"], ["baseline"], ["scenarios", "--draws", "300"],
+                                     ["register"]], ids=lambda c: c[0])
+def test_empty_out_is_refused(
+    command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
-    assert main([*RUN, "--out", ""]) == 2
+    assert main([*command, "--out", ""]) == 2
     assert "--out ''" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 
