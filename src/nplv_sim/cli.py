@@ -20,7 +20,7 @@ from . import __version__
 from ._entry import report_interrupt
 from .assumptions import load_assumptions
 from .baseline import reconcile, reconciliation_csv, reconciliation_table
-from .errors import NplvError
+from .errors import NplvError, one_line
 from .output import OutputSet, write_netcdf, write_text
 from .results import check_memory, simulate
 from .summary import DEFAULT_QUANTILES, summarize
@@ -418,5 +418,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # an internal error: one line unless debugging
         if os.environ.get("NPLV_SIM_DEBUG"):
             raise
-        print(f"nplv-sim: internal error: {type(exc).__name__}: {exc} (set NPLV_SIM_DEBUG=1 for details)", file=sys.stderr)
+        print(f"nplv-sim: internal error: {type(exc).__name__}: {one_line(str(exc))} (set NPLV_SIM_DEBUG=1 for details)", file=sys.stderr)
         return EXIT_INTERNAL

@@ -154,6 +154,7 @@ class OutputSet:
         self.stage: Path | None = None
         self.committed = False
         self._created: list[Path] = []
+        self._keep_stage = False  # an old file that could not be put back is kept here
         self.check()
 
     @property
@@ -238,7 +239,7 @@ class OutputSet:
             self._cleanup()
 
     def _cleanup(self) -> None:
-        if self.stage is not None:
+        if self.stage is not None and not self._keep_stage:
             shutil.rmtree(self.stage, ignore_errors=True)
             self.stage = None
         if not self.committed:
@@ -264,7 +265,10 @@ class OutputSet:
                 for name in self.names:
                     done.append(self._place(name))
         except BaseException as exc:
-            self._undo(done)
+            lost = self._undo(done)
+            if lost:  # the rare case where even putting back failed: say so, never "nothing was written"
+                raise OutputError(f"{self.folder}: moving the outputs into place failed and {lost[0]} could not be "
+                                  f"put back; its previous version is in {self.stage}") from None
             if isinstance(exc, OutputError) and not isinstance(exc, OutputExistsError):
                 raise
             if isinstance(exc, OutputExistsError):
@@ -301,8 +305,13 @@ class OutputSet:
                 os.rename(src, dst)  # a file system without hard links: checked under the lock
         return dst, kept
 
-    def _undo(self, done: list[tuple[Path, Path | None]]) -> None:
-        """Take back what :meth:`commit` placed, restoring replaced entries."""
+    def _undo(self, done: list[tuple[Path, Path | None]]) -> list[str]:
+        """Take back what :meth:`commit` placed, restoring replaced entries.
+
+        Returns the names that could not be restored (their old version stays in the
+        staging folder, which is then kept).
+        """
+        lost = []
         for dst, kept in reversed(done):
             with contextlib.suppress(OSError):
                 if dst.is_dir() and not dst.is_symlink():
@@ -310,8 +319,13 @@ class OutputSet:
                 else:
                     dst.unlink()
             if kept is not None:
-                with contextlib.suppress(OSError):
+                try:
                     os.rename(kept, dst)
+                except OSError:
+                    lost.append(dst.name)
+        if lost:
+            self._keep_stage = True
+        return lost
 
 
 @contextlib.contextmanager

@@ -111,3 +111,16 @@ def test_a_disk_that_fills_during_a_pdf_is_an_output_error(tmp_path: Path) -> No
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("OutputError") and "nothing was written" in out.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_internal_error_with_line_breaks_is_still_one_line(tmp_path: Path, monkeypatch, capsys) -> None:
+    """matplotlib's mathtext errors span four lines; the message must not."""
+    def broken(*args, **kwargs):
+        raise ValueError("first line\n    ^\nthird line")
+
+    monkeypatch.delenv("NPLV_SIM_DEBUG", raising=False)
+    monkeypatch.setattr("nplv_sim.cli.simulate", broken)
+    assert main(["run", "--draws", "100", "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert one_error_line(err) and "first line\\n" in err
+    assert not (tmp_path / "o").exists()
