@@ -330,10 +330,21 @@ class OutputSet:
 
 @contextlib.contextmanager
 def _folder_lock(folder: Path) -> Iterator[None]:
-    """An exclusive advisory lock on ``folder`` (flock on the folder itself)."""
-    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    """An exclusive advisory lock on ``folder`` (flock on the folder itself).
+
+    Where the file system cannot lock (some network and FUSE mounts) the commit goes on
+    without it: the exclusive ``link`` of each file still refuses a name taken meanwhile.
+    """
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            pass
         yield
     finally:
         os.close(fd)  # closing releases the lock
