@@ -77,12 +77,14 @@ def test_facts_file_alone_gives_readable_results(files, tmp_path: Path) -> None:
         assert ds.sizes["input"] == 0 and ds.sizes["draw"] == 200
 
 
-def test_garbage_scheduler_address_is_one_line(tmp_path: Path, capsys) -> None:
+@pytest.mark.parametrize("address", ["garbage!!", "tcp://127.0.0.1:1"], ids=["not an address", "nobody there"])
+def test_bad_scheduler_address_is_one_line(address: str, tmp_path: Path, monkeypatch, capsys) -> None:
     pytest.importorskip("distributed")
-    assert main(["run", "--engine", "dask", "--scheduler", "garbage!!", "--draws", "100",
+    monkeypatch.setattr("nplv_sim.distributed.SCHEDULER_TIMEOUT", 1)  # 10 s in use
+    assert main(["run", "--engine", "dask", "--scheduler", address, "--draws", "100",
                  "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
-    assert one_error_line(err) and "garbage!!" in err and "cannot connect" in err
+    assert one_error_line(err) and address in err and "cannot connect" in err
     assert not (tmp_path / "o").exists()
 
 
