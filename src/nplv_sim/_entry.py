@@ -77,7 +77,8 @@ def report_interrupt(exc: KeyboardInterrupt) -> int:
     """One line on stderr for an interruption; returns its exit code (128 + signal)."""
     code = exc.exit_code if isinstance(exc, Interrupted) else 130
     try:
-        sys.stderr.write(f"\nnplv-sim: interrupted ({_NAMES.get(code - 128, code - 128)}); no partial results are left\n")
+        name = _NAMES.get(code - 128, code - 128)
+        sys.stderr.write(f"\nnplv-sim: interrupted ({name}); no partial results are left\n")
         sys.stderr.flush()
     except (OSError, ValueError):  # stderr closed with the terminal (SIGHUP)
         pass

@@ -761,10 +761,13 @@ def _input(t: Table, name: str, names: dict[str, list[str]]) -> Input:
             f"{kind} law overflows: its extreme draws are {tails[0]:g} and {tails[1]:g}",
             "a spread this wide is surely a mistake",
         )
-    extreme = max(abs(lo), abs(hi), *np.abs(tails)) if np.isfinite(lo) and np.isfinite(hi) else float(np.abs(tails).max())
+    bounded = np.isfinite(lo) and np.isfinite(hi)
+    extreme = max(abs(lo), abs(hi), *np.abs(tails)) if bounded else float(np.abs(tails).max())
     if extreme > MAX_AMOUNT:  # a multiplier or share this large is an error too, and overflows in sums
         raise t.error(
-            "distribution", f"{kind} law gives values up to {extreme:g}; no input may exceed {MAX_AMOUNT:g}", AMOUNT_HINT
+            "distribution",
+            f"{kind} law gives values up to {extreme:g}; no input may exceed {MAX_AMOUNT:g}",
+            AMOUNT_HINT,
         )
     unused = [k for k in t.data if k in _INPUT_META and k not in t.used and k not in _DOC_FIELDS]
     if unused:

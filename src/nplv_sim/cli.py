@@ -20,7 +20,8 @@ from typing import Any
 
 from . import __version__
 from ._entry import report_interrupt
-from .errors import NplvError
+from .errors import NplvError, one_line
+from .tomlreader import MAX_AMOUNT
 
 
 def _lazy(module: str, name: str) -> Callable[..., Any]:
@@ -226,11 +227,11 @@ def _parse_precision(text: str) -> tuple[float | None, float | None]:
     try:
         if t.endswith("%"):
             value = float(t[:-1]) / 100.0
-            if value <= 0:
+            if not 0 < value < 1:  # nan fails this too
                 raise ValueError
             return None, value
         value = float(t)
-        if value <= 0:
+        if not 0 < value <= MAX_AMOUNT:  # refuses nan and inf
             raise ValueError
         return value, None
     except ValueError:
@@ -287,6 +288,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.stream or args.precision:
         if args.engine == "dask":
             raise NplvError("--stream and --precision run locally; drop --engine dask")
+        if args.detail:
+            raise NplvError("--detail keeps every draw per component, --stream and --precision keep no draws: drop one")
+        if args.precision:
+            _parse_precision(args.precision)  # before any folder is made
         return _cmd_run_summary_only(args, a)
     # Only what the command writes: the stored variables and those of the summary table.
     wanted = set(stored_variables(args.detail, args.keep)) | set(table_variables())
@@ -512,10 +517,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
         check_facts(results, path, a.facts.path, a.facts.sha256)
         from .results import regenerate
 
-        results = regenerate(results, a)  # what the file leaves out, bit for bit
+        try:
+            results = regenerate(results, a)  # what the file leaves out, bit for bit
+        except NplvError as exc:
+            raise NplvError(f"{path}: {exc}") from None
     else:
         a = _load(args)
-    out = Path(args.out) if args.out is not None else default_out("report")
+    out = args.out if args.out is not None else default_out("report")  # '' is refused, not taken as '.'
     start = time.perf_counter()
 
     def say(msg: str) -> None:
@@ -662,10 +670,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NplvError as exc:
         print(f"nplv-sim: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    except MemoryError:  # a limit the memory check could not see; staging is already removed
+        print("nplv-sim: error: out of memory; nothing was written (use fewer draws, or --stream)", file=sys.stderr)
+        return EXIT_INPUT
     except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP: outputs were unstaged on the way out
         return report_interrupt(exc)
     except Exception as exc:  # an internal error: one line unless debugging
         if os.environ.get("NPLV_SIM_DEBUG"):
             raise
-        print(f"nplv-sim: internal error: {type(exc).__name__}: {exc} (set NPLV_SIM_DEBUG=1 for details)", file=sys.stderr)
+        print(f"nplv-sim: internal error: {type(exc).__name__}: {one_line(str(exc))} (set NPLV_SIM_DEBUG=1 for details)", file=sys.stderr)
         return EXIT_INTERNAL

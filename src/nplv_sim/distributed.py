@@ -88,11 +88,18 @@ def _client(client: Any) -> tuple[Any, list[Any]]:
         # (tracebacks about a scheduler that has just closed, on Ctrl-C) are noise here.
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                                silence_logs=logging.CRITICAL)
-        new = Client(cluster)
+        # Not dask's default client: every call here names it, and a default would outlive
+        # the run (later dask or xarray calls in the same process would look for it).
+        new = Client(cluster, set_as_default=False)
         return new, [new, cluster]
     if isinstance(client, str):
+        from distributed.comm import resolve_address
+
         try:
-            new = Client(client, timeout=SCHEDULER_TIMEOUT)
+            # An address that does not parse or resolve is refused before a Client exists:
+            # a half-made Client's clean-up prints a traceback when the process exits.
+            resolve_address(client)
+            new = Client(client, timeout=SCHEDULER_TIMEOUT, set_as_default=False)
         except (OSError, ValueError, TypeError, TimeoutError) as exc:  # a bad address or nobody listening
             reason = one_line(str(exc)).split(": ")[-1][:120] or type(exc).__name__
             raise NplvError(f"--scheduler {client!r}: cannot connect to a dask scheduler ({reason})") from None

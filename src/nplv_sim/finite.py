@@ -2,15 +2,15 @@
 
 The files' bounds (:data:`~nplv_sim.tomlreader.MAX_AMOUNT`) keep every amount and every
 law's values finite and modest; this is the backstop for what they cannot see, such as
-many large multipliers on one amount.
+many large multipliers on one amount. Every run mode checks its draws here: the kept
+draws before the Dataset is built, the streamed ones block by block.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
-import xarray as xr
 
 from .errors import NplvError
 
@@ -21,47 +21,44 @@ NAMED_INPUTS = 3
 
 
 def check_finite(
-    ds: xr.Dataset, where: str = "", inputs: tuple[Sequence[str], np.ndarray] | None = None
+    values: Mapping[str, np.ndarray], where: str, input_names: Sequence[str], inputs: np.ndarray
 ) -> None:
-    """Raise :class:`NplvError` if any draw variable of ``ds`` holds inf or NaN.
+    """Raise :class:`NplvError` if any array of ``values`` holds inf or NaN.
 
-    A sum over each array finds any inf or NaN in one pass without a temporary array;
-    only then are the draws searched for the first bad one and its largest inputs.
+    A sum over each array finds any inf or NaN in one pass; only then are the draws
+    searched for the first bad one and its largest inputs.
 
     Parameters
     ----------
-    ds : Dataset
-        Results with a ``draw`` dim and ``input_value`` (draw, input).
+    values : mapping
+        Variable name -> array with the draws on the LAST axis.
     where : str
         The assumptions file, for the message.
-    inputs : (names, values), optional
-        The input names and their draws (K, n), for a Dataset without ``input_value``.
+    input_names : sequence of str
+        Names of the inputs, in the order of the rows of ``inputs``.
+    inputs : ndarray
+        (K, n) input values of the same draws.
     """
-    for name, da in ds.data_vars.items():
-        if "draw" not in da.dims or not np.issubdtype(da.dtype, np.floating):
+    for name, arr in values.items():
+        if not np.issubdtype(arr.dtype, np.floating):
             continue
         with np.errstate(over="ignore", invalid="ignore"):
-            total = np.add.reduce(da.values, axis=None)
+            total = np.add.reduce(arr, axis=None)
         if np.isfinite(total):
             continue
-        bad = ~np.isfinite(da.values)
+        bad = (~np.isfinite(arr.reshape(-1, arr.shape[-1]))).any(axis=0)  # per draw
         if not bad.any():  # the sum itself overflowed: the values are finite
             continue
-        draw = int(np.argwhere(bad)[0][da.dims.index("draw")])
+        draw = int(np.flatnonzero(bad)[0])
         raise NplvError(f"{where + ': ' if where else ''}the result {name!r} is not finite (inf or NaN) in "
-                        f"{int(bad.any(axis=tuple(i for i, d in enumerate(da.dims) if d != 'draw')).sum()):,} draws; "
-                        f"{_culprits(ds, draw, inputs)}")
+                        f"{int(bad.sum()):,} draws; {_culprits(input_names, inputs, draw)}")
 
 
-def _culprits(ds: xr.Dataset, draw: int, inputs: tuple[Sequence[str], np.ndarray] | None) -> str:
+def _culprits(names: Sequence[str], inputs: np.ndarray, draw: int) -> str:
     """The inputs most likely responsible in ``draw``: non-finite ones, else the largest."""
-    if "input_value" in ds:
-        x = ds["input_value"].isel(draw=draw)
-        names, values = [str(n) for n in x["input"].values], x.values
-    elif inputs is not None and len(inputs[0]):
-        names, values = [str(n) for n in inputs[0]], np.asarray(inputs[1])[:, draw]
-    else:
+    if not len(names):
         return "check the amounts and laws of the assumptions file"
+    values = np.asarray(inputs)[:, draw]
     nonfinite = [n for n, v in zip(names, values, strict=True) if not np.isfinite(v)]
     if nonfinite:
         return "non-finite inputs: " + ", ".join(nonfinite[:NAMED_INPUTS])

@@ -88,7 +88,9 @@ def check_targets(paths: Iterable[Path], force: bool) -> None:
     """
     existing = [str(p) for p in paths if _occupied(Path(p))]
     if existing and not force:
-        raise OutputExistsError(f"{existing[0]}: already exists; choose another --out folder or pass --force to replace it")
+        raise OutputExistsError(
+            f"{existing[0]}: already exists; choose another --out folder or pass --force to replace it"
+        )
 
 
 def _oserror_in(exc: BaseException) -> OSError | None:
@@ -156,6 +158,7 @@ class OutputSet:
         self.stage: Path | None = None
         self.committed = False
         self._created: list[Path] = []
+        self._keep_stage = False  # an old file that could not be put back is kept here
         self.check()
 
     @property
@@ -171,14 +174,17 @@ class OutputSet:
         if self.force and self.own_folder and not self.force_folder and self.folder.is_dir():
             try:
                 others = sorted(
-                    e.name for e in self.folder.iterdir() if e.name not in self.names and not e.name.startswith(STAGE_PREFIX)
+                    e.name
+                    for e in self.folder.iterdir()
+                    if e.name not in self.names and not e.name.startswith(STAGE_PREFIX)
                 )
             except OSError as exc:
                 raise OutputError(f"{self.folder}: cannot list the folder ({_reason(exc)})") from None
             if others:
                 raise OutputExistsError(
-                    f"{self.folder}: holds {others[0]!r}, which this command does not write; --force replaces only "
-                    f"{', '.join(self.names)}: choose another --out folder or pass --force-folder to keep the other files"
+                    f"{self.folder}: holds {others[0]!r}, which this command does not write; --force replaces "
+                    f"only {', '.join(self.names)}: choose another --out folder, or pass --force-folder to keep "
+                    "the other files"
                 )
 
     def __enter__(self) -> OutputSet:
@@ -237,7 +243,7 @@ class OutputSet:
             self._cleanup()
 
     def _cleanup(self) -> None:
-        if self.stage is not None:
+        if self.stage is not None and not self._keep_stage:
             shutil.rmtree(self.stage, ignore_errors=True)
             self.stage = None
         if not self.committed:
@@ -263,7 +269,10 @@ class OutputSet:
                 for name in self.names:
                     done.append(self._place(name))
         except BaseException as exc:
-            self._undo(done)
+            lost = self._undo(done)
+            if lost:  # the rare case where even putting back failed: say so, never "nothing was written"
+                raise OutputError(f"{self.folder}: moving the outputs into place failed and {lost[0]} could not be "
+                                  f"put back; its previous version is in {self.stage}") from None
             if isinstance(exc, OutputError) and not isinstance(exc, OutputExistsError):
                 raise
             if isinstance(exc, OutputExistsError):
@@ -300,8 +309,13 @@ class OutputSet:
                 os.rename(src, dst)  # a file system without hard links: checked under the lock
         return dst, kept
 
-    def _undo(self, done: list[tuple[Path, Path | None]]) -> None:
-        """Take back what :meth:`commit` placed, restoring replaced entries."""
+    def _undo(self, done: list[tuple[Path, Path | None]]) -> list[str]:
+        """Take back what :meth:`commit` placed, restoring replaced entries.
+
+        Returns the names that could not be restored (their old version stays in the
+        staging folder, which is then kept).
+        """
+        lost = []
         for dst, kept in reversed(done):
             with contextlib.suppress(OSError):
                 if dst.is_dir() and not dst.is_symlink():
@@ -309,16 +323,32 @@ class OutputSet:
                 else:
                     dst.unlink()
             if kept is not None:
-                with contextlib.suppress(OSError):
+                try:
                     os.rename(kept, dst)
+                except OSError:
+                    lost.append(dst.name)
+        if lost:
+            self._keep_stage = True
+        return lost
 
 
 @contextlib.contextmanager
 def _folder_lock(folder: Path) -> Iterator[None]:
-    """An exclusive advisory lock on ``folder`` (flock on the folder itself)."""
-    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    """An exclusive advisory lock on ``folder`` (flock on the folder itself).
+
+    Where the file system cannot lock (some network and FUSE mounts) the commit goes on
+    without it: the exclusive ``link`` of each file still refuses a name taken meanwhile.
+    """
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            pass
         yield
     finally:
         os.close(fd)  # closing releases the lock

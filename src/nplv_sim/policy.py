@@ -3,6 +3,7 @@ and where the report's single number sits on the S-curve."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ import xarray as xr
 from .errors import NplvError
 from .schema import Assumptions
 from .summary import quantile_mcse
+from .tomlreader import MAX_AMOUNT
 
 __all__ = ["Budget", "budget_for_confidence", "by_horizon", "coverage_over_years", "coverage_probability",
            "double_counting", "parse_budget", "point_estimate_probability"]
@@ -34,6 +36,39 @@ class Budget:
     years: tuple[int, int] | None = None
 
 
+_BUDGET = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(/\s*(?:yr|year|jaar|j))?\s*")
+_YEARS = re.compile(r"\s*(\d{4})\s*-\s*(\d{4})\s*")
+
+
+def check_budget_text(text: str, years: str | None = None) -> tuple[float, bool]:
+    """Check ``--budget`` (and ``--years``) as typed, before any simulation.
+
+    Returns
+    -------
+    tuple
+        The amount [EUR million] and whether it is per year.
+
+    Raises
+    ------
+    NplvError
+        A budget that is not a number, not finite or beyond
+        :data:`~nplv_sim.tomlreader.MAX_AMOUNT`, or ``--years`` without a per-year amount.
+    """
+    m = _BUDGET.fullmatch(text)
+    if not m:
+        raise NplvError(f"budget {text!r}: give an amount in EUR million, e.g. 945, or per year, e.g. 135/yr")
+    amount = float(m.group(1))
+    if not math.isfinite(amount) or amount > MAX_AMOUNT:
+        raise NplvError(f"budget {text[:20]!r}{'...' if len(text) > 20 else ''}: at most {MAX_AMOUNT:g} "
+                        "(EUR million); amounts are in EUR million")
+    per_year = bool(m.group(2))
+    if years and not per_year:
+        raise NplvError("--years goes with a per-year budget such as 135/yr")
+    if years and not _YEARS.fullmatch(years):
+        raise NplvError(f"--years {years!r}: give FIRST-LAST, e.g. 2029-2035")
+    return amount, per_year
+
+
 def parse_budget(text: str, a: Assumptions, years: str | None = None) -> Budget:
     """Parse ``"135/yr"`` (per year, over ``years`` e.g. ``"2029-2035"``; default all
     years) or ``"945"`` (a total for the whole horizon).
@@ -53,19 +88,12 @@ def parse_budget(text: str, a: Assumptions, years: str | None = None) -> Budget:
     """
     periods = a.facts.periods
     first_all, last_all = periods[0].first_year, periods[-1].last_year
-    m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(/\s*(?:yr|year|jaar|j))?\s*", text)
-    if not m:
-        raise NplvError(f"budget {text!r}: give an amount in EUR million, e.g. 945, or per year, e.g. 135/yr")
-    amount = float(m.group(1))
-    if not m.group(2):
-        if years:
-            raise NplvError("--years goes with a per-year budget such as 135/yr")
+    amount, per_year = check_budget_text(text, years)
+    if not per_year:
         return Budget({p.name: float("nan") for p in periods} | {OVERALL: amount}, text.strip())
     first, last = first_all, last_all
     if years:
-        ym = re.fullmatch(r"\s*(\d{4})\s*-\s*(\d{4})\s*", years)
-        if not ym:
-            raise NplvError(f"--years {years!r}: give FIRST-LAST, e.g. 2029-2035")
+        ym = _YEARS.fullmatch(years)
         first, last = int(ym.group(1)), int(ym.group(2))
         if not first_all <= first <= last <= last_all:
             raise NplvError(f"--years {years!r}: must lie within {first_all}-{last_all}, first before last")

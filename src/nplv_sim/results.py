@@ -170,7 +170,8 @@ def label_coords(plan: RunPlan, dims) -> dict[str, tuple]:
 
 
 def to_dataset(
-    plan: RunPlan, x: np.ndarray, engine: dict[str, np.ndarray], call: str = "simulate", correlations: bool = True
+    plan: RunPlan, x: np.ndarray, engine: dict[str, np.ndarray], call: str = "simulate", correlations: bool = True,
+    check: bool = True,
 ) -> xr.Dataset:
     """The labelled Dataset of a run from its inputs (K, n) and engine arrays (..., n).
 
@@ -179,6 +180,8 @@ def to_dataset(
     """
     draws = x.shape[-1]
     values = plan.derive(x, engine)
+    if check:
+        check_finite(values, plan.assumptions.path, plan.cm.inputs, x)
     lay = plan.layout
     ds = xr.Dataset(coords={"draw": np.arange(draws)})
     for var in plan.variables:
@@ -191,7 +194,6 @@ def to_dataset(
         ds = _add_correlations(ds, plan.cm, x)
     describe_coords(ds)
     ds.attrs = plan.attrs(draws, call)
-    check_finite(ds, plan.assumptions.path, (plan.cm.inputs, x))
     return ds
 
 
@@ -321,29 +323,40 @@ def regenerate(ds: xr.Dataset, assumptions: Assumptions | None = None) -> xr.Dat
     """
     from .assumptions import load_assumptions
 
-    missing = [v for v in outputs.selected(bool(ds.attrs.get("detail", 0))) if v.name not in ds]
-    if not missing:
-        return ds
+    detail = bool(ds.attrs.get("detail", 0))
+    missing = [v for v in outputs.selected(detail) if v.name not in ds]
     a = assumptions or load_assumptions(ds.attrs["assumptions_file"])
     if a.sha256 != ds.attrs.get("assumptions_sha256"):
         raise validation.InvalidArgument(
-            f"{a.path}: sha256 {a.sha256[:12]}… differs from the results' {str(ds.attrs.get('assumptions_sha256'))[:12]}…"
+            f"the results' assumptions (sha256 {ds.attrs.get('assumptions_sha256')}) are not {a.path} "
+            f"(sha256 {a.sha256})"
         )
     spawn = tuple(int(k) for k in str(ds.attrs.get("seed_spawn_key", "")).split(",") if k)
     rng = np.random.SeedSequence(int(ds.attrs["seed_entropy"]), spawn_key=spawn)
     method = str(ds.attrs["sampling_method"])
     deterministic = method == "deterministic"
-    plan = plan_run(a, rng, "random" if deterministic else method, deterministic, bool(ds.attrs.get("detail", 0)))
+    plan = plan_run(a, rng, "random" if deterministic else method, deterministic, detail)
+    # The labels must be the model's: a file edited or made by another model is refused.
+    for dim, labels in plan.layout.coords.items():
+        if dim in ds.dims and [str(v) for v in ds[dim].values] != [str(v) for v in labels]:
+            raise validation.InvalidArgument(
+                f"its {dim} labels differ from those of {a.path}: report on it with the assumptions it was made from"
+            )
+    if not missing:
+        return ds
     draws = ds.sizes["draw"]
     engine = {}
     for var in plan.variables:
         if var.source and var.name in ds:
             engine[var.source] = np.moveaxis(ds[var.name].transpose("draw", *var.dims).values, 0, -1)
-    if any(v.store == "inputs" for v in missing):
-        x, _ = run_kept(plan, draws, os.cpu_count() or 1)
+    unknown = [v.source for v in plan.variables if v.source and v.source != "inputs" and v.source not in engine]
+    if unknown:
+        raise validation.InvalidArgument(f"lacks the stored variable for {unknown[0]!r}; was it written by nplv-sim?")
+    if "input_value" in ds:
+        x = np.ascontiguousarray(ds["input_value"].transpose("draw", "input").values.T)
     else:
-        x = np.empty((len(plan.cm.inputs), draws))
-    full = to_dataset(plan, x, engine, correlations=False)
+        x, _ = run_kept(plan, draws, os.cpu_count() or 1)  # drawn again from the recorded seed
+    full = to_dataset(plan, x, engine, correlations=False, check=False)
     ds = ds.copy()
     for v in missing:
         ds[v.name] = full[v.name]  # brings its coordinates (year, input labels) along

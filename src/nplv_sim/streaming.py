@@ -45,6 +45,7 @@ from . import validation
 from .core.engine import Block, blocks, execute
 from .core.quantiles import bracket_probs, mcse_from_bracket
 from .core.streamstats import PAD, CellStats, Edges, histogram_quantiles, parts_stats
+from .finite import check_finite
 from .results import RunPlan, describe_coords, label_coords, plan_run
 from .schema import Assumptions
 from .summary import DEFAULT_QUANTILES
@@ -71,6 +72,7 @@ def block_values(plan: RunPlan, block: Block) -> list[np.ndarray]:
     transposed view of draws-last rows (the layout the statistics read fastest)."""
     x, engine = plan.evaluate(block)
     values = plan.derive(x, engine)
+    check_finite(values, plan.assumptions.path, plan.cm.inputs, x)  # a histogram cannot bin inf or NaN
     return [
         np.ascontiguousarray(values[v.name]).reshape(v.cells(plan.layout), block.n).T for v in plan.variables
     ]

@@ -8,7 +8,6 @@ Each check raises :class:`InvalidArgument`, which is both an :class:`~nplv_sim.e
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,10 +16,10 @@ import numpy as np
 from .core.sampling import METHODS
 from .core.seeding import RootSeed, resolve_seed
 from .errors import NplvError
+from .memory import available_memory
 
 __all__ = [
     "InvalidArgument",
-    "available_memory",
     "check_draws",
     "check_memory",
     "check_method",
@@ -95,39 +94,14 @@ def check_target(name: str, value: Any) -> float | None:
     return float(value)
 
 
-def available_memory() -> int:
-    """Bytes a run may use: physical memory, capped by the address-space limit
-    (``ulimit -v``) and the cgroup's ``memory.max`` where they are set."""
-    limits = []
-    try:
-        limits.append(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
-        limits.append(8 * 2**30)
-    try:
-        import resource
-
-        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
-        if soft not in (resource.RLIM_INFINITY, -1) and soft > 0:
-            limits.append(int(soft))
-    except (ImportError, OSError, ValueError):  # pragma: no cover - non-POSIX
-        pass
-    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
-        try:
-            with open(path, encoding="ascii") as f:
-                text = f.read().strip()
-        except OSError:
-            continue
-        if text.isdigit() and int(text) < 2**60:
-            limits.append(int(text))
-    return min(limits)
-
-
 def check_memory(need_bytes: int, draws: int) -> None:
-    """Refuse, before allocating anything, a run that would not fit in memory."""
-    limit = int(available_memory() * MEMORY_SHARE)
+    """Refuse, before allocating anything, a run that would not fit in memory
+    (:func:`nplv_sim.memory.available_memory`: RAM, ``ulimit -v`` and the cgroup limit)."""
+    available, what = available_memory()
+    limit = int(available * MEMORY_SHARE)
     if need_bytes > limit:
         raise InvalidArgument(
             f"{draws:,} draws would need about {need_bytes / 2**30:.1f} GiB, more than the "
-            f"{limit / 2**30:.1f} GiB this machine allows a run; use fewer draws, or --stream "
-            "for summaries of any number of draws"
+            f"{limit / 2**30:.1f} GiB a run may plan to use ({MEMORY_SHARE:.0%} of {what}); use fewer draws, "
+            "or --stream for summaries of any number of draws"
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -22,10 +23,17 @@ def cli(*args: str, timeout: float = 120, cwd: Path | None = None) -> subprocess
                           timeout=timeout, cwd=cwd)
 
 
+def _default_signals() -> None:
+    """In the child: the signals at their defaults, even if this test run ignores them
+    (a shell's background job ignores SIGINT; nohup ignores SIGHUP)."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 def popen(*args: str, cwd: Path | None = None) -> subprocess.Popen[str]:
     """``python -m nplv_sim ARGS`` started in the background."""
     return subprocess.Popen([sys.executable, "-m", "nplv_sim", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=ENV, cwd=cwd)
+                            stderr=subprocess.PIPE, text=True, env=ENV, cwd=cwd, preexec_fn=_default_signals)
 
 
 def leftovers(folder: Path) -> list[str]:

@@ -58,12 +58,13 @@ def test_need_beyond_the_bound_is_refused_with_a_hint(files, tmp_path, capsys) -
     assert "f.toml" in err and "need.P1" in err and f"{MAX_AMOUNT:g}" in err and "check the unit" in err
 
 
-def test_many_multipliers_that_overflow_together_are_named(files, tmp_path, capsys) -> None:
+@pytest.mark.parametrize("mode", [[], ["--stream"]], ids=["draws kept", "streamed"])
+def test_many_multipliers_that_overflow_together_are_named(mode, files, tmp_path, capsys) -> None:
     """Each input within bounds, their product beyond floating point: the backstop names them."""
     u, _ = files
     extra = "".join(MULTIPLIER.format(name=f"m{i:02d}", value=f"{MAX_AMOUNT:g}") for i in range(45))
     u.write_text(u.read_text() + extra)
-    err = _run(u, tmp_path, capsys)
+    err = _run(u, tmp_path, capsys, *mode)
     assert "not finite" in err and "u.toml" in err and "m0" in err
 
 

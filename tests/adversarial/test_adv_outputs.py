@@ -142,9 +142,13 @@ def test_dangling_symlink_is_not_replaced_without_force(tmp_path: Path, capsys: 
     assert (out / "results.nc").is_symlink() and not (out / "summary.csv").exists()
 
 
-def test_empty_out_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("command", [RUN, ["report", "--draws", "300"], ["baseline"], ["scenarios", "--draws", "300"],
+                                     ["register"]], ids=lambda c: c[0])
+def test_empty_out_is_refused(
+    command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
-    assert main([*RUN, "--out", ""]) == 2
+    assert main([*command, "--out", ""]) == 2
     assert "--out ''" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 
@@ -185,3 +189,25 @@ def test_library_write_draws_is_a_set_too(tmp_path: Path, default_assumptions, m
     with pytest.raises(OSError):
         draw_files.write_draws(default_assumptions, 3 * 65_536, tmp_path / "d", rng=1, blocks_per_file=2)
     assert not (tmp_path / "d").exists()
+
+
+def test_when_even_putting_back_fails_the_message_says_where_the_old_file_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "o"
+    assert _run(out) == 0
+    before = (out / "results.nc").read_bytes()
+    real_rename = os.rename
+
+    def failing(src: str | Path, dst: str | Path) -> None:
+        src, dst = Path(src), Path(dst)
+        if (src.name == "summary.csv" and src.parent == out) or (dst.name == "results.nc" and dst.parent == out):
+            raise PermissionError(errno.EPERM, "Operation not permitted")
+        real_rename(src, dst)
+
+    monkeypatch.setattr(os, "rename", failing)
+    assert main([*BASE, "--seed", "2", "--out", str(out), "--force"]) == 2
+    err = capsys.readouterr().err
+    assert one_error_line(err) and "nothing was written" not in err and "could not be put back" in err
+    kept = [p for p in out.rglob(".old.results.nc")]
+    assert len(kept) == 1 and kept[0].read_bytes() == before

@@ -69,7 +69,9 @@ def test_names_whose_keys_collide_are_refused_on_load(tmp_path: Path, monkeypatc
     assert "u.toml" in msg and PAIR[0] in msg and PAIR[1] in msg and "same random-stream key" in msg
 
 
-def test_with_the_old_keys_the_pair_would_be_perfectly_correlated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_with_the_old_keys_the_pair_would_be_perfectly_correlated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The independence test above can fail: under 32-bit keys the pair draws the same numbers."""
     a = nplv_sim.load_assumptions(_two_inputs(tmp_path, PAIR))
     monkeypatch.setattr("nplv_sim.compile.stream_key", lambda name: (_key32(name),))
