@@ -188,3 +188,10 @@ def test_standard_errors_match_the_spread_over_seeds(default_assumptions):
         values = np.array([float(r["contribution"].sel({**cell, "group": g})) for r in runs])
         se = np.mean([float(r["contribution_se"].sel({**cell, "group": g})) for r in runs])
         assert 0.35 < values.std(ddof=1) / se < 2.2, g
+
+
+def test_cli_refuses_too_few_draws_in_one_line(tmp_path, capsys):
+    assert main(["bridge", "--draws", "50", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "at least 10 per replicate (100), got 50" in err
+    assert not (tmp_path / "bridge.csv").exists()

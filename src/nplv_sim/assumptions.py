@@ -787,9 +787,8 @@ def _check_roles(
         parts = [i.targets.get("part", "") for i in shares]
         for i, part in zip(shares, parts, strict=True):
             if part and part not in a.parts:
-                raise AssumptionsError(
-                    path, f"inputs.{i.name}", f"part: add-on {a.name!r} has no part {part!r}", suggest_or_list(part, list(a.parts))
-                )
+                problem = f"part: add-on {a.name!r} has no part {part!r}"
+                raise AssumptionsError(path, f"inputs.{i.name}", problem, suggest_or_list(part, list(a.parts)))
         if parts != [""] and sorted(parts) != sorted(a.parts):
             raise AssumptionsError(
                 path,
