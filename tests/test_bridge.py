@@ -195,3 +195,13 @@ def test_cli_refuses_too_few_draws_in_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "at least 10 per replicate (100), got 50" in err
     assert not (tmp_path / "bridge.csv").exists()
+
+
+@pytest.mark.parametrize("n", [2, 7, 1000, 4097])
+def test_fast_quantiles_equal_numpys(n):
+    from nplv_sim.bridge import _quantiles
+
+    y = np.random.default_rng(n).normal(size=(3, 2, n))
+    y[0, 0] = 5.0  # ties
+    probs = [0.85, 0.5, 0.05, 0.95, 0.15]
+    np.testing.assert_array_equal(_quantiles(y, probs), np.quantile(y, probs, axis=-1))
