@@ -188,3 +188,20 @@ def test_standard_errors_match_the_spread_over_seeds(default_assumptions):
         values = np.array([float(r["contribution"].sel({**cell, "group": g})) for r in runs])
         se = np.mean([float(r["contribution_se"].sel({**cell, "group": g})) for r in runs])
         assert 0.35 < values.std(ddof=1) / se < 2.2, g
+
+
+def test_cli_refuses_too_few_draws_in_one_line(tmp_path, capsys):
+    assert main(["bridge", "--draws", "50", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "at least 10 per replicate (100), got 50" in err
+    assert not (tmp_path / "bridge.csv").exists()
+
+
+@pytest.mark.parametrize("n", [2, 7, 1000, 4097])
+def test_fast_quantiles_equal_numpys(n):
+    from nplv_sim.bridge import _quantiles
+
+    y = np.random.default_rng(n).normal(size=(3, 2, n))
+    y[0, 0] = 5.0  # ties
+    probs = [0.85, 0.5, 0.05, 0.95, 0.15]
+    np.testing.assert_array_equal(_quantiles(y, probs), np.quantile(y, probs, axis=-1))

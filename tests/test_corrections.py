@@ -139,3 +139,34 @@ def test_table2_split_is_in_the_facts_and_top_down_is_wider(default_assumptions)
     top_down = default_assumptions.input("est_social_housing_p1").law.sigma
     bottom_up = default_assumptions.input("est_public_space_p1").law.sigma
     assert top_down > bottom_up
+
+
+def test_the_bottom_up_housing_part_has_its_own_narrower_error(default_assumptions, tmp_path):
+    a = _overlay(
+        default_assumptions, tmp_path, '[inputs.est_housing_bottom_up_p1]\ndistribution = "fixed"\nvalue = 1.1\n'
+    )
+    ds = nplv_sim.simulate(a, 1, rng=0, deterministic=True)
+    # By hand: +10 % on the bottom-up 1,070 of the 2,655 P1 housing need (Table 2) = +107.
+    need = float(ds["need"].sel(pillar="physical", period="P1", scope="total").squeeze())
+    assert need == pytest.approx(3050 + 107, abs=0.01)
+    a = _overlay(default_assumptions, tmp_path, '[inputs.est_new_build_p1]\ndistribution = "fixed"\nvalue = 1.2\n')
+    ds = nplv_sim.simulate(a, 1, rng=0, deterministic=True)
+    # +20 % on the add-on part of new build: 445 x (1 - 1,070 / 2,655) x 0.2 = 53.13.
+    need = float(ds["need"].sel(pillar="physical", period="P1", scope="total").squeeze())
+    assert need == pytest.approx(3050 + 445 * (1 - 1070 / 2655) * 0.2, abs=0.01)
+    bottom_up = default_assumptions.input("est_housing_bottom_up_p1")
+    assert bottom_up.targets["share"] == pytest.approx(1070 / 2655, abs=1e-6)
+    assert bottom_up.law.sigma < default_assumptions.input("est_new_build_p1").law.sigma
+
+
+@pytest.mark.parametrize(("value", "message"), [("1.5", "share: must be at most 1"), ("0.0", "share: must be above 0")])
+def test_a_share_outside_zero_one_is_refused(tmp_path, value, message):
+    from nplv_sim.errors import AssumptionsError
+
+    text = (SHIPPED / "rebel_2026_uncertainty.toml").read_text(encoding="utf-8")
+    assert text.count("share = 0.4030132") == 1
+    (tmp_path / "u.toml").write_text(text.replace("share = 0.4030132", f"share = {value}"), encoding="utf-8")
+    (tmp_path / "rebel_2026_facts.toml").write_text((SHIPPED / "rebel_2026_facts.toml").read_text(encoding="utf-8"))
+    with pytest.raises(AssumptionsError) as exc:
+        nplv_sim.load_assumptions(tmp_path / "u.toml")
+    assert exc.value.entry == "inputs.est_housing_bottom_up_p1" and message in str(exc.value)

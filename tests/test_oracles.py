@@ -347,7 +347,7 @@ class Oracle:
                 for name, s in effect("need_multiplier"):
                     hit = c in s["components"] if "components" in s else spec["pillar"] in s["pillars"]
                     if hit and p in s.get("periods", periods):
-                        mult = mult * x[name]
+                        mult = mult * (1 + float(s.get("share", 1.0)) * (x[name] - 1))
                 cell[c, p] = [float(spec["need"][p]) * mult, None, np.zeros(n), np.zeros(n)]
         # Housing starts: the need of homes not started in the first period moves on.
         for name, s in effect("starts_realisation"):

@@ -158,8 +158,9 @@ def test_oat_evaluator_matches_hand_arithmetic():
     a = nplv_sim.load_assumptions()
     f = make_evaluator(a, period="P1", scope="rijk")
     base = f({})
-    # +30 % on social-housing restructuring P1 adds 0.3 x (0.30 x 1,735) to the Rijk need
-    assert f({"est_social_housing_p1": 1.3}) - base == pytest.approx(0.3 * 0.30 * 1735)
+    # +30 % on the top-down part of social-housing restructuring P1 (1 - 1,070 / 2,655 of
+    # the row, Table 2) adds 0.3 x (0.30 x 1,735) x that share to the Rijk need
+    assert f({"est_social_housing_p1": 1.3}) - base == pytest.approx(0.3 * 0.30 * 1735 * (1 - 1070 / 2655), rel=1e-6)
 
 
 def test_sobol_section_names_its_estimator_and_marks_indices_that_may_be_zero(report: Path):

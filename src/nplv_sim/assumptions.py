@@ -365,6 +365,7 @@ _INPUT_META = {
     "vat_group",
     "addon",
     "extra_funding",
+    "share",
 }
 # Effects whose input must stay within these bounds.
 _BOUNDS = {
@@ -700,6 +701,11 @@ def _input(t: Table, name: str, names: dict[str, list[str]]) -> Input:
         else:
             targets["pillars"] = t.names("pillars", names["pillars"])
         targets["periods"] = t.names("periods", names["periods"], required=False) or tuple(names["periods"])
+        if t.has("share"):  # the multiplier acts on this share of the need (e.g. a top-down part)
+            share = t.number("share", low=0.0, high=1.0)
+            if share <= 0.0:
+                raise t.error("share", f"must be above 0, got {share:g}")
+            targets["share"] = share
     elif effect == "key_shift":
         targets["components"] = t.names("components", names["components"])
     elif effect in ("funding_multiplier", "starts_realisation"):
@@ -814,9 +820,8 @@ def _check_roles(
         parts = [i.targets.get("part", "") for i in shares]
         for i, part in zip(shares, parts, strict=True):
             if part and part not in a.parts:
-                raise AssumptionsError(
-                    path, f"inputs.{i.name}", f"part: add-on {a.name!r} has no part {part!r}", suggest_or_list(part, list(a.parts))
-                )
+                problem = f"part: add-on {a.name!r} has no part {part!r}"
+                raise AssumptionsError(path, f"inputs.{i.name}", problem, suggest_or_list(part, list(a.parts)))
         if parts != [""] and sorted(parts) != sorted(a.parts):
             raise AssumptionsError(
                 path,

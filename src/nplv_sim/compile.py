@@ -109,7 +109,7 @@ def compile_assumptions(a: Assumptions, deterministic: bool = False) -> Compiled
     inputs = a.inputs
     in_idx = {x.name: i for i, x in enumerate(inputs)}
 
-    need_mult, key_shift, funding, deferrals = [], [], [], []
+    need_mult, key_shift, funding, deferrals, mult_shares = [], [], [], [], []
     for k, x in enumerate(inputs):
         t = x.targets
         if x.effect == "need_multiplier":
@@ -121,6 +121,7 @@ def compile_assumptions(a: Assumptions, deterministic: bool = False) -> Compiled
                 for p in t["periods"]:
                     mask[r, period_idx[p]] = True
             need_mult.append((k, mask))
+            mult_shares.append(float(t.get("share", 1.0)))
         elif x.effect == "key_shift":
             mask = np.zeros(n_c, dtype=bool)
             mask[[comp_idx[c] for c in t["components"]]] = True
@@ -194,6 +195,7 @@ def compile_assumptions(a: Assumptions, deterministic: bool = False) -> Compiled
         src_period=np.array([period_idx[s.period] for s in sources]),
         allocation=allocation,
         need_multipliers=tuple(need_mult),
+        multiplier_shares=tuple(mult_shares),
         deferrals=tuple(deferrals),
         key_shifts=tuple(key_shift),
         funding_effects=tuple(funding),

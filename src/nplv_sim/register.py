@@ -65,7 +65,7 @@ def register_markdown(a: Assumptions, lang: str = "en") -> str:
     groups: dict[str, list] = {}
     for x in a.inputs:
         groups.setdefault(x.group, []).append(x)
-    for g in sorted(groups, key=lambda k: (k == "uplift", k)):
+    for g in sorted(groups, key=lambda k: (k in ("uplift", "R"), k == "R", k)):
         lines += [f"## {g} — {group_label(g, 'en')}", ""]
         lines += ["| input | EN / NL | law and parameters | P5 | P50 | P95 | baseline | unit | source | rationale |", "|---|---|---|---:|---:|---:|---:|---|---|---|"]
         for x in groups[g]:

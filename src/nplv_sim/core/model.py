@@ -83,6 +83,8 @@ class ModelArrays:
     src_period: np.ndarray  # (S,) period index
     allocation: np.ndarray  # (S, C) rows sum to 1
     need_multipliers: tuple[tuple[int, np.ndarray], ...] = ()  # (input, (C, P) bool)
+    # Share of the cells' need each multiplier acts on (factor 1 + share (x - 1)); () = all 1.
+    multiplier_shares: tuple[float, ...] = ()
     deferrals: tuple[Deferral, ...] = ()
     key_shifts: tuple[tuple[int, np.ndarray], ...] = ()  # (input, (C,) bool)
     funding_effects: tuple[FundingEffect, ...] = ()
@@ -127,7 +129,7 @@ class _Steps:
     """The model's loops over inputs, sources and components, resolved once per model so
     that evaluating a block spends its time in numpy, not in Python bookkeeping."""
 
-    multipliers: tuple  # (input, targets)
+    multipliers: tuple  # (input, share, targets)
     deferrals: tuple  # (input, components, source period, target period)
     vat: tuple  # (excluded, rate, reclaimable, targets)
     key_shifts: tuple  # (component, inputs)
@@ -151,7 +153,10 @@ def _steps(m: ModelArrays) -> _Steps:
         comps = tuple((int(c), float(m.allocation[s, c])) for c in np.flatnonzero(m.allocation[s]))
         sources.append((int(m.src_period[s]), tuple(parts), comps))
     return _Steps(
-        multipliers=tuple((k, _targets(mask)) for k, mask in m.need_multipliers),
+        multipliers=tuple(
+            (k, m.multiplier_shares[i] if m.multiplier_shares else 1.0, _targets(mask))
+            for i, (k, mask) in enumerate(m.need_multipliers)
+        ),
         deferrals=tuple(
             (d.index, tuple(int(c) for c in np.flatnonzero(d.components)), d.source, d.target) for d in m.deferrals
         ),
@@ -184,9 +189,10 @@ def _need(m: ModelArrays, xt: np.ndarray, need: np.ndarray, rijk: np.ndarray) ->
     that every operation runs over contiguous rows of draws."""
     steps = m.steps
     need[...] = m.need[:, :, None]
-    for k, targets in steps.multipliers:
+    for k, share, targets in steps.multipliers:
+        factor = xt[k] if share == 1.0 else 1.0 + share * (xt[k] - 1.0)
         for t in targets:
-            need[t] *= xt[k]
+            need[t] *= factor
     for k, comps, source, target in steps.deferrals:
         for c in comps:
             moved = need[c, source] * (1.0 - xt[k])  # the homes not started in time
