@@ -16,6 +16,7 @@ import xarray as xr
 from PIL import Image
 
 import nplv_sim
+from nplv_sim import report as report_module
 from nplv_sim.cli import main
 from nplv_sim.oat import make_evaluator
 
@@ -51,7 +52,11 @@ def edited(tmp_path_factory):
 def report(tmp_path_factory, edited):
     """The report on the edited run, given only --results: it must find and use mine.toml."""
     out = tmp_path_factory.mktemp("rep") / "appendix"
-    assert main(["report", "--results", str(edited / "run" / "results.nc"), "--out", str(out)]) == 0
+    with pytest.MonkeyPatch.context() as mp:  # smaller Sobol designs: the section's content, not its precision
+        mp.setattr(report_module, "SOBOL_N", 1024)
+        mp.setattr(report_module, "SOBOL_N_GROUP", 1024)
+        mp.setattr(report_module, "SOBOL_BOOTSTRAP", 50)
+        assert main(["report", "--results", str(edited / "run" / "results.nc"), "--out", str(out)]) == 0
     return out
 
 
