@@ -30,7 +30,6 @@ from nplv_sim.figures import (  # noqa: E402
 )
 from nplv_sim.figures.convergence import running_quantile  # noqa: E402
 from nplv_sim.figures.fan import yearly  # noqa: E402
-from nplv_sim.glossary import label_from_attrs  # noqa: E402
 from nplv_sim.sensitivity import analyze_sensitivity, tornado  # noqa: E402
 
 

@@ -332,7 +332,13 @@ def _cmd_budget(args: argparse.Namespace) -> int:
 
 
 def _cmd_cover(args: argparse.Namespace) -> int:
-    from .policy import coverage_over_years, coverage_probability, double_counting, parse_budget, point_estimate_probability
+    from .policy import (
+        coverage_over_years,
+        coverage_probability,
+        double_counting,
+        parse_budget,
+        point_estimate_probability,
+    )
 
     targets = _policy_targets(args, "cover")
     a0 = load_assumptions(args.assumptions)

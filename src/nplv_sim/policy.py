@@ -131,7 +131,8 @@ def double_counting(a: Assumptions, budget: Budget) -> str | None:
     if not overlap:
         return None
     rijk = sum(r for y, _, r in a.scenario_year_funding if y in overlap)
-    return (f"scenario {a.scenario} already counts EUR {rijk:,.0f} million of Rijk funding in {overlap[0]}-{overlap[-1]}; "
+    return (f"scenario {a.scenario} already counts EUR {rijk:,.0f} million of Rijk funding in "
+            f"{overlap[0]}-{overlap[-1]}; "
             f"the budget {budget.text} comes on top of it, so the same money may be counted twice")
 
 
