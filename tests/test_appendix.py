@@ -151,3 +151,16 @@ def test_report_figure_lookup(run):
     assert report_figure(a, "shortfall", "physical", "P9", "total") is None
     with pytest.raises(NplvError, match="quantiles"):
         appendix_rows(nplv_sim.summarize(run[1], quantiles=(0.5,)))
+
+
+def test_english_workbook(run, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    a, ds, s = run
+    paths = write_appendix(s, tmp_path / "bijlage", a, ds, formats=("xlsx",), lang="en")
+    wb = openpyxl.load_workbook(paths[0])
+    assert wb.sheetnames == ["Appendix", "data", "Notes", "Provenance"]
+    head = next(wb["Appendix"].iter_rows(values_only=True))
+    assert head[:4] == ("Basis", "Pillar", "Period", "Scope")
+    row = next(r for r in wb["Appendix"].iter_rows(min_row=2, values_only=True) if r[:4] == (
+        "Without foundation repair", "Both pillars", "2026\u20132029", "Rijk"))
+    assert row[11] == 1110

@@ -1,4 +1,4 @@
-"""Glossary: variable names -> English and Dutch long names, units, descriptions.
+"""Variable names -> English and Dutch long names, units, descriptions (words for values: :mod:`.glossary`).
 
 English identifiers in code, Dutch terms for readers: *opgave* (gross need), *dekking*
 (arranged funding), *restopgave* (shortfall = need - funding), *Rijk* (national
@@ -6,6 +6,8 @@ government share), *verrekening per pijler/onderdeel* (pillar/component netting)
 """
 
 from __future__ import annotations
+
+from .glossary import COORD_LABELS  # the words live in the glossary; re-exported here for results.py
 
 __all__ = ["COORD_LABELS", "UNITS", "VARIABLES"]
 
@@ -50,15 +52,4 @@ VARIABLES: dict[str, tuple[str, str, str]] = {
     "component_funding": ("Arranged funding by component", "Dekking per onderdeel", "Funding allocated to each component or theme."),
     "component_shortfall": ("Remaining need by component", "Restopgave per onderdeel", "Need minus funding per component."),
     "input_value": ("Drawn input value", "Getrokken invoerwaarde", "The value of each uncertain input in each draw; units in the input_unit coordinate."),
-}
-
-COORD_LABELS: dict[str, tuple[str, str]] = {
-    "draw": ("Monte Carlo draw", "Trekking"),
-    "pillar": ("Pillar", "Pijler"),
-    "period": ("Period", "Periode"),
-    "scope": ("Scope (total or Rijk share)", "Reikwijdte (totaal of Rijksdeel)"),
-    "netting": ("Netting method", "Verrekeningsmethode"),
-    "component": ("Component or theme", "Onderdeel of thema"),
-    "input": ("Uncertain input", "Onzekere invoer"),
-    "quantile": ("Quantile", "Kwantiel"),
 }

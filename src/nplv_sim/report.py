@@ -549,7 +549,7 @@ def build_report(
         say("tables and files")
         rows = appendix_rows(summarize(with_whole_horizon(ds), APPENDIX_QUANTILES), a.facts.published,
                              with_whole_horizon(ds))
-        write_appendix(ds, stage / "tables" / "bijlage", published=a.facts.published)
+        write_appendix(ds, stage / "tables" / "bijlage", published=a.facts.published, lang=lang)
         write_text(stage / "tables" / "reconciliation.csv", reconciliation_csv(reconcile(a)))
         write_text(stage / "tables" / "summary.csv", summary_csv(summary))
         write_text(stage / "tables" / "provenance.csv", provenance_csv(ds))
