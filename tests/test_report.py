@@ -173,3 +173,11 @@ def test_sobol_section_names_its_estimator_and_marks_indices_that_may_be_zero(re
     assert "per bron van onzekerheid" in sobol and 'class="num zero"' in sobol
     # every index is printed with Dutch decimals: 0,41 [0,39; 0,43]
     assert re.search(r"\d,\d\d \[-?\d,\d\d; -?\d,\d\d\]", sobol) and not re.search(r"\d\.\d\d \[", sobol)
+
+
+def test_report_refuses_a_streamed_summary_in_one_line(tmp_path, capsys):
+    assert main(["run", "--stream", "--draws", "2000", "--seed", "1", "--out", str(tmp_path / "s"), "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["report", "--results", str(tmp_path / "s" / "summary.nc"), "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "summaries, not draws" in err
