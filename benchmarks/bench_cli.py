@@ -95,7 +95,9 @@ def measure(draws: int) -> dict:
         help_s = min(_timed([*CLI, "--help"])[0] for _ in range(5))
         warm = _py(CHILD, str(draws), "warm")
         cold = _py(CHILD, str(draws), "cold")
-        run_s, run_peak, _ = _timed([*CLI, "run", "--draws", str(draws), "--seed", "1", "--quiet", "--out", str(folder / "r")])
+        run_s, run_peak, _ = _timed(
+            [*CLI, "run", "--draws", str(draws), "--seed", "1", "--quiet", "--out", str(folder / "r")]
+        )
         nc_bytes = (folder / "r" / "results.nc").stat().st_size
         kept = _py(KEPT)["kept_bytes_per_draw"] * draws
     finally:
@@ -159,10 +161,14 @@ def main() -> None:
     print(f"  nplv-sim run                    {res['run_s']:7.2f} s   peak {res['run_peak_bytes'] / 2**30:.2f} GiB")
     print(f"  ratio run / simulate (warm)     {res['ratio_run_to_simulate_warm']:7.2f} x (target <= 2)")
     print(f"  ratio run / simulate (cold)     {res['ratio_run_to_simulate_cold']:7.2f} x")
-    print(f"  peak / kept arrays              {res['ratio_peak_to_kept']:7.2f} x (target <= 1.5; kept "
-          f"{res['kept_array_bytes'] / 2**30:.2f} GiB)")
-    print(f"  results.nc bytes per draw       {res['results_nc_bytes_per_draw']:7.0f}   "
-          f"= {res['ratio_nc_to_0_1']:.2f} of 0.1's {BYTES_PER_DRAW_0_1} (target <= 0.5)")
+    print(
+        f"  peak / kept arrays              {res['ratio_peak_to_kept']:7.2f} x (target <= 1.5; kept "
+        f"{res['kept_array_bytes'] / 2**30:.2f} GiB)"
+    )
+    print(
+        f"  results.nc bytes per draw       {res['results_nc_bytes_per_draw']:7.0f}   "
+        f"= {res['ratio_nc_to_0_1']:.2f} of 0.1's {BYTES_PER_DRAW_0_1} (target <= 0.5)"
+    )
     if args.precision_race:
         res["precision_race"] = precision_race(int(args.max_draws))
         print("draws and seconds until every headline P85 has a Monte Carlo error <= EUR 1 M")

@@ -177,7 +177,10 @@ def main(argv: list[str] | None = None) -> int:
         help="instead: time streaming.simulate_summary at DRAWS (e.g. 1e7) and extrapolate to 1e8",
     )
     p.add_argument(
-        "--bins", type=int, default=None, help="with --streaming: histogram bins per cell (default: grows with the draws)"
+        "--bins",
+        type=int,
+        default=None,
+        help="with --streaming: histogram bins per cell (default: grows with the draws)",
     )
     p.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -197,7 +200,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.streaming:
         draws = int(args.streaming)
-        res = _run_child(["--child", "stream", str(draws), str(args.workers), args.method, str(args.bins or 0)], args.src)
+        res = _run_child(
+            ["--child", "stream", str(draws), str(args.workers), args.method, str(args.bins or 0)], args.src
+        )
         print(
             f"streaming.simulate_summary, {draws:,} draws, workers={args.workers}, {res['bins']:,} bins, "
             f"load average {os.getloadavg()[0]:.2f}"
@@ -264,8 +269,14 @@ def main(argv: list[str] | None = None) -> int:
         print(line)
     big = max(rows, key=lambda r: r["draws"])
     peak = max(big["tracemalloc_peak_bytes"], big["rss_peak_delta_bytes"])
-    print(f"targets at {big['draws']:,} draws, peak {_fmt_bytes(peak)} (< 2 GiB: {'met' if peak < TARGET_BYTES else 'MISSED'})")
-    for label, key in (("one-thread floor", "ratio_to_floor"), (f"{args.workers}-thread floor", "ratio_to_floor_threads")):
+    print(
+        f"targets at {big['draws']:,} draws, peak {_fmt_bytes(peak)} (< 2 GiB: "
+        f"{'met' if peak < TARGET_BYTES else 'MISSED'})"
+    )
+    for label, key in (
+        ("one-thread floor", "ratio_to_floor"),
+        (f"{args.workers}-thread floor", "ratio_to_floor_threads"),
+    ):
         if key in big:
             verdicts = ", ".join(
                 f"<= {t:g}x ({issue}): {'met' if big[key] <= t else 'MISSED'}" for issue, t in TARGET_RATIOS.items()

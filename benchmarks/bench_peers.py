@@ -400,7 +400,10 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--draws", type=float, default=1e6, help="draws for nplv-sim, vectorised squigglepy and the floor")
     p.add_argument(
-        "--n-squiggle", type=float, default=None, help="draws for per-draw squigglepy (default: --draws; fewer are extrapolated)"
+        "--n-squiggle",
+        type=float,
+        default=None,
+        help="draws for per-draw squigglepy (default: --draws; fewer are extrapolated)",
     )
     p.add_argument(
         "--n-monaco",
@@ -409,7 +412,9 @@ def main(argv: list[str] | None = None) -> int:
         help="draws for monaco (default: --draws; fewer are extrapolated). Monaco keeps every case in memory: "
         "a run that exceeds --monaco-memory is redone at 1e5 draws",
     )
-    p.add_argument("--monaco-memory", type=float, default=20, help="address-space limit of the monaco run, GiB (default 20)")
+    p.add_argument(
+        "--monaco-memory", type=float, default=20, help="address-space limit of the monaco run, GiB (default 20)"
+    )
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--json", default=None, help="also write the results to this JSON file")
     p.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
@@ -437,7 +442,10 @@ def main(argv: list[str] | None = None) -> int:
                     res, sample = _run(kind, n, args.seed, tmp, int(args.monaco_memory * 2**30))
                 except RuntimeError as exc:
                     reason = str(exc).strip().splitlines()[-1]
-                    print(f"monaco at {n:,} draws did not finish within {args.monaco_memory:g} GiB ({reason}); measuring 100,000")
+                    print(
+                        f"monaco at {n:,} draws did not finish within {args.monaco_memory:g} GiB ({reason}); "
+                        "measuring 100,000"
+                    )
                     res, sample = _run(kind, 100_000, args.seed, tmp)
             else:
                 res, sample = _run(kind, n, args.seed, tmp)
@@ -459,7 +467,10 @@ def main(argv: list[str] | None = None) -> int:
     floor = results["numpy floor"]
     for label in ("nplv-sim", "nplv-sim (1 thread)"):
         ratio = floor["draws_per_s"] / results[label]["draws_per_s"]
-        print(f"{label} / one-thread floor: {ratio:.1f}x the floor's time (target <= 2x: {'met' if ratio <= 2 else 'MISSED'})")
+        print(
+            f"{label} / one-thread floor: {ratio:.1f}x the floor's time (target <= 2x: "
+            f"{'met' if ratio <= 2 else 'MISSED'})"
+        )
     for label, target in TARGETS.items():
         ratio = nplv_rate / results[label]["draws_per_s"]
         print(

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Render a report.html in headless Chromium: a full-page PNG screenshot and an A4 PDF with
-# the print styles, for a person to look at before the appendix goes out.
+# Render a report.html in headless Chromium: a PNG screenshot of the page as a reader first
+# sees it (1280 px wide, the first SCREENSHOT_HEIGHT px, default 4000) and an A4 PDF with the
+# print styles (page breaks between sections, no figure split over two pages), for a person
+# to look at before the appendix goes out.
 #
 #   bash scripts/check_report.sh REPORT_FOLDER [OUT_FOLDER]
 #
@@ -31,7 +33,7 @@ fi
 url="file://$(cd "$(dirname "$html")" && pwd)/$(basename "$html")"
 flags=(--headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run --disable-dev-shm-usage
        --run-all-compositor-stages-before-draw --virtual-time-budget=5000)
-chromium "${flags[@]}" --window-size=1280,4000 --screenshot="$out/report.png" "$url" >/dev/null 2>&1
+chromium "${flags[@]}" --window-size="1280,${SCREENSHOT_HEIGHT:-4000}" --screenshot="$out/report.png" "$url" >/dev/null 2>&1
 chromium "${flags[@]}" --no-pdf-header-footer --print-to-pdf="$out/report.pdf" "$url" >/dev/null 2>&1
 if command -v pdftoppm >/dev/null 2>&1; then
     pdftoppm -r 60 -png "$out/report.pdf" "$out/report-page"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Set up, then run the whole test suite. pytest's exit 5 (no tests collected) fails too.
+# Set up, lint, then run the whole test suite. pytest's exit 5 (no tests collected) fails too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+.venv/bin/ruff check src tests benchmarks
 set +e
 .venv/bin/python -m pytest "$@"
 rc=$?

@@ -27,8 +27,13 @@ def test_rows_hold_the_summary_and_the_report(run):
     assert len(rows) == 2 * 3 * 2 * 2  # basis x pillar x period x scope (a summary has no whole horizon)
     assert {r["basis"] for r in rows} == {"excl_addons", "incl_addons"}
     assert [(r["pillar"], r["period"], r["scope"]) for r in rows[:3]] == [
-        ("physical", "P1", "total"), ("physical", "P1", "rijk"), ("physical", "P2", "total")]
-    both = next(r for r in rows if (r["basis"], r["pillar"], r["period"], r["scope"]) == ("excl_addons", "all", "P1", "total"))
+        ("physical", "P1", "total"),
+        ("physical", "P1", "rijk"),
+        ("physical", "P2", "total"),
+    ]
+    both = next(
+        r for r in rows if (r["basis"], r["pillar"], r["period"], r["scope"]) == ("excl_addons", "all", "P1", "total")
+    )
     cell = s["shortfall_all_pillars"].sel(period="P1", scope="total", netting="pillar")
     assert both["p85"] == pytest.approx(float(cell.sel(quantile=0.85)))
     sel = {"period": "P1", "scope": "total", "netting": "pillar"}
@@ -39,9 +44,13 @@ def test_rows_hold_the_summary_and_the_report(run):
     assert both["mcse_max"] == pytest.approx(float(s["shortfall_all_pillars_mcse"].sel(sel).max()))
     for r in rows:
         assert r["p05"] <= r["p15"] <= r["p50"] <= r["p85"] <= r["p95"]
-    social = next(r for r in rows if (r["basis"], r["pillar"], r["period"], r["scope"]) == ("excl_addons", "social", "P2", "rijk"))
+    social = next(
+        r for r in rows if (r["basis"], r["pillar"], r["period"], r["scope"]) == ("excl_addons", "social", "P2", "rijk")
+    )
     assert social["report"] == 1585.0  # Table 16
-    with_fh = next(r for r in rows if (r["basis"], r["pillar"], r["period"], r["scope"]) == ("incl_addons", "all", "P1", "total"))
+    with_fh = next(
+        r for r in rows if (r["basis"], r["pillar"], r["period"], r["scope"]) == ("incl_addons", "all", "P1", "total")
+    )
     fh = ds["shortfall_all_pillars_incl_addons"].sel(period="P1", scope="total", netting="pillar")
     assert with_fh["p50"] == pytest.approx(float(np.quantile(fh.values, 0.5)), rel=1e-3)
     assert with_fh["p50"] > both["p50"]  # funderingsherstel adds EUR 1-1.5 bn over the horizon
@@ -50,7 +59,9 @@ def test_rows_hold_the_summary_and_the_report(run):
 def test_whole_horizon_is_the_sum_of_the_periods_draw_by_draw(run):
     a, ds, _ = run
     rows = appendix_rows(ds, a)
-    whole = next(r for r in rows if (r["basis"], r["pillar"], r["period"], r["scope"]) == ("excl_addons", "all", "whole", "rijk"))
+    whole = next(
+        r for r in rows if (r["basis"], r["pillar"], r["period"], r["scope"]) == ("excl_addons", "all", "whole", "rijk")
+    )
     draws = ds["shortfall_all_pillars"].sel(scope="rijk", netting="pillar").sum("period").values
     assert whole["p85"] == pytest.approx(float(np.quantile(draws, 0.85)), rel=2e-3)
     assert (whole["first_year"], whole["last_year"]) == (a.facts.periods[0].first_year, a.facts.periods[-1].last_year)
@@ -124,7 +135,7 @@ def test_text_from_input_files_never_becomes_a_formula(tmp_path):
     from nplv_sim.appendix import _append
     from nplv_sim.safetext import spreadsheet_safe
 
-    assert spreadsheet_safe("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")" and spreadsheet_safe(-3.0) == -3.0
+    assert spreadsheet_safe('=HYPERLINK("x")') == '\'=HYPERLINK("x")' and spreadsheet_safe(-3.0) == -3.0
     assert spreadsheet_safe("-3") == "-3"  # a formatted number stays a number
     wb = openpyxl.Workbook()
     _append(wb.active, ["=1+1", "@SUM(A1)", 2.5])
@@ -153,3 +164,19 @@ def test_report_figure_lookup(run):
     assert report_figure(a, "shortfall", "physical", "P9", "total") is None
     with pytest.raises(NplvError, match="quantiles"):
         appendix_rows(nplv_sim.summarize(run[1], quantiles=(0.5,)))
+
+
+def test_english_workbook(run, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    a, ds, s = run
+    paths = write_appendix(s, tmp_path / "bijlage", a, ds, formats=("xlsx",), lang="en")
+    wb = openpyxl.load_workbook(paths[0])
+    assert wb.sheetnames == ["Appendix", "data", "Notes", "Provenance"]
+    head = next(wb["Appendix"].iter_rows(values_only=True))
+    assert head[:4] == ("Basis", "Pillar", "Period", "Scope")
+    row = next(
+        r
+        for r in wb["Appendix"].iter_rows(min_row=2, values_only=True)
+        if r[:4] == ("Without foundation repair", "Both pillars", "2026\u20132029", "Rijk")
+    )
+    assert row[11] == 1110

@@ -47,7 +47,9 @@ def test_exact_arithmetic_of_physical_p1(baseline_ds):
 
 def test_component_netting_p2_physical_matches_nb(baseline_ds):
     # NB under Table 9: 2,035 when surpluses (Bereikbaarheid 10, Governance 5) do not offset.
-    got = float(baseline_ds["shortfall"].sel(pillar="physical", period="P2", scope="total", netting="component").squeeze())
+    got = float(
+        baseline_ds["shortfall"].sel(pillar="physical", period="P2", scope="total", netting="component").squeeze()
+    )
     assert got == pytest.approx(445 + 605 + 720 + 265)
 
 

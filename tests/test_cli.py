@@ -76,7 +76,16 @@ def test_help_everywhere(argv):
 
 
 def test_default_output_folder_is_new_for_each_run(tmp_path):
-    runs = [subprocess.run([sys.executable, "-m", "nplv_sim", "run", "--draws", "200", "--quiet"], cwd=tmp_path, capture_output=True, text=True, env=ENV) for _ in range(2)]
+    runs = [
+        subprocess.run(
+            [sys.executable, "-m", "nplv_sim", "run", "--draws", "200", "--quiet"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env=ENV,
+        )
+        for _ in range(2)
+    ]
     assert all(r.returncode == 0 for r in runs), runs[0].stderr
     assert len(list((tmp_path / "results").iterdir())) == 2
 
@@ -121,8 +130,26 @@ def test_policy_commands_print_and_record_the_seed(tmp_path, capsys):
 
 
 def test_cover_answers_for_exactly_the_given_years_and_warns_on_double_counting(tmp_path, capsys):
-    assert main(["cover", "--budget", "135/yr", "--years", "2029-2035", "--draws", "400", "--seed", "2",
-                 "--scenario", "coalition_135", "--out", str(tmp_path / "c")]) == 0
+    assert (
+        main(
+            [
+                "cover",
+                "--budget",
+                "135/yr",
+                "--years",
+                "2029-2035",
+                "--draws",
+                "400",
+                "--seed",
+                "2",
+                "--scenario",
+                "coalition_135",
+                "--out",
+                str(tmp_path / "c"),
+            ]
+        )
+        == 0
+    )
     cap = capsys.readouterr()
     assert "warning" in cap.err and "twice" in cap.err and cap.err.count("\n") == 1
     assert "exactly 2029-2035" in cap.out and "seed 2" in cap.out
@@ -153,15 +180,36 @@ def test_a_correlation_repair_is_one_warning_line_naming_the_pair(tmp_path, caps
 
     src = nplv_sim.load_assumptions()
     shutil.copy(src.facts.path, tmp_path)
-    bad = "".join(f'\n[[correlation]]\ninputs = ["{x}", "{y}"]\nrho = {r}\nsource = "test"\n' for x, y, r in (
-        ("wokt_cofinancing", "spuk_amount", 0.6), ("spuk_amount", "preventie_met_gezag_amount", 0.6),
-        ("wokt_cofinancing", "preventie_met_gezag_amount", -0.3)))
+    bad = "".join(
+        f'\n[[correlation]]\ninputs = ["{x}", "{y}"]\nrho = {r}\nsource = "test"\n'
+        for x, y, r in (
+            ("wokt_cofinancing", "spuk_amount", 0.6),
+            ("spuk_amount", "preventie_met_gezag_amount", 0.6),
+            ("wokt_cofinancing", "preventie_met_gezag_amount", -0.3),
+        )
+    )
     (tmp_path / "u.toml").write_text(open(src.path, encoding="utf-8").read() + bad, encoding="utf-8")
     with warnings.catch_warnings():
         warnings.simplefilter("always")
-        warnings.showwarning = lambda m, c, f, n, file=None, line=None: sys.stderr.write(warnings.formatwarning(m, c, f, n))
-        assert main(["run", str(tmp_path / "u.toml"), "--draws", "200", "--seed", "1", "--quiet",
-                     "--out", str(tmp_path / "r")]) == 0
+        warnings.showwarning = lambda m, c, f, n, file=None, line=None: sys.stderr.write(
+            warnings.formatwarning(m, c, f, n)
+        )
+        assert (
+            main(
+                [
+                    "run",
+                    str(tmp_path / "u.toml"),
+                    "--draws",
+                    "200",
+                    "--seed",
+                    "1",
+                    "--quiet",
+                    "--out",
+                    str(tmp_path / "r"),
+                ]
+            )
+            == 0
+        )
     err = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
     assert len(err) == 1 and err[0].startswith("nplv-sim: warning: u.toml: declared correlations")
     assert " ~ " in err[0] and "->" in err[0]

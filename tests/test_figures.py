@@ -71,8 +71,11 @@ def test_scurve_marks_sit_at_the_summary_quantiles(run):
                 assert mark.get_xdata()[0] == pytest.approx(float(cell.sel(quantile=q)))
                 assert mark.get_ydata()[0] == q
             # the report's point estimate sits at its cumulative probability
-            ref = next(x.value for x in a.facts.published
-                       if (x.measure, x.pillar, x.period, x.scope, x.netting) == ("shortfall", "all", p, sc, "pillar"))
+            ref = next(
+                x.value
+                for x in a.facts.published
+                if (x.measure, x.pillar, x.period, x.scope, x.netting) == ("shortfall", "all", p, sc, "pillar")
+            )
             point = by_gid(ax, f"report:{p}:{sc}")[f"report:{p}:{sc}"]
             draws = ds["shortfall_all_pillars"].sel(period=p, scope=sc, netting="pillar").values
             assert point.get_xdata()[0] == ref
@@ -86,7 +89,11 @@ def test_scurve_labels_say_what_is_drawn_in_both_languages(run):
     ax = plot_scurve(ds, period="P1", scope="rijk")
     assert ax.get_xlabel() == "Restopgave beide pijlers [€ mln.]" and "Totale" not in ax.get_xlabel()
     assert ax.get_title(loc="left").endswith("zonder funderingsherstel")
-    assert plot_scurve(ds, variable="shortfall_incl_addons", scope="rijk").get_title(loc="left").endswith("met funderingsherstel")
+    assert (
+        plot_scurve(ds, variable="shortfall_incl_addons", scope="rijk")
+        .get_title(loc="left")
+        .endswith("met funderingsherstel")
+    )
     assert ax.get_ylabel() == "Cumulatieve kans"
     ax_en = plot_scurve(ds, period="P1", scope="rijk", pillar="physical", lang="en")
     assert ax_en.get_xlabel() == "Remaining need [€ million]"
@@ -164,8 +171,13 @@ def test_waterfall_adds_up(run):
 
 
 def test_tornado_plot_draws_each_swing_from_the_baseline():
-    res = tornado(lambda v: 100 + 3 * v["a"] - v["b"], {"a": 1.0, "b": 1.0}, {"a": 0.0, "b": 0.0},
-                  {"a": 2.0, "b": 2.0}, output_attrs={"long_name": "Restopgave", "units": "million EUR"})
+    res = tornado(
+        lambda v: 100 + 3 * v["a"] - v["b"],
+        {"a": 1.0, "b": 1.0},
+        {"a": 0.0, "b": 0.0},
+        {"a": 2.0, "b": 2.0},
+        output_attrs={"long_name": "Restopgave", "units": "million EUR"},
+    )
     ax = plot_tornado(res)
     bars = by_gid(ax, "tornado:")
     base = float(res["output_baseline"])
@@ -196,10 +208,12 @@ def test_scenarios_show_differences_at_their_quantiles():
     rng = np.random.default_rng(0)
     n = 2000
     diff = np.stack([np.zeros((n, 2, 2)), np.full((n, 2, 2), -135.0), rng.normal(200, 50, (n, 2, 2))], axis=1)
-    da = xr.DataArray(diff, dims=("draw", "scenario", "period", "scope"),
-                      coords={"scenario": ["baseline", "coalition", "vat"], "period": ["P1", "P2"],
-                              "scope": ["total", "rijk"]},
-                      attrs={"long_name": "Verschil met basis", "units": "million EUR"})
+    da = xr.DataArray(
+        diff,
+        dims=("draw", "scenario", "period", "scope"),
+        coords={"scenario": ["baseline", "coalition", "vat"], "period": ["P1", "P2"], "scope": ["total", "rijk"]},
+        attrs={"long_name": "Verschil met basis", "units": "million EUR"},
+    )
     ax = plot_scenarios(da, scope="rijk")
     medians = by_gid(ax, "median:")
     assert set(medians) == {f"median:{s}:{p}" for s in ("coalition", "vat") for p in ("P1", "P2")}  # zero dropped

@@ -418,7 +418,9 @@ EDITS: list[Edit] = [
         "sd_zero",
         "u",
         EST_NB_P1,
-        EST_NB_P1.replace('"lognormal"\nmedian = 1.0\nsigma = 0.1357', '"truncnormal"\nmean = 1.0\nsd = 0.0\nlow = 0.0'),
+        EST_NB_P1.replace(
+            '"lognormal"\nmedian = 1.0\nsigma = 0.1357', '"truncnormal"\nmean = 1.0\nsd = 0.0\nlow = 0.0'
+        ),
         "inputs.est_new_build_p1",
         ("sd: sd must be positive",),
     ),
@@ -904,7 +906,7 @@ def _latin1(folder: Path) -> Path:
         .replace("Ramingsonzekerheid nieuwbouw, tot 2030", "Ramingsonzekerheid nieuwbouw, tót 2030")
     )
     path = folder / UNCERTAINTY
-    path.write_bytes(text.encode("latin-1"))
+    path.write_bytes(text.encode("latin-1", errors="replace"))  # other non-Latin-1 text becomes "?"
     shutil.copy(SHIPPED / FACTS, folder / FACTS)
     return path
 
@@ -1062,7 +1064,10 @@ def test_lint_refuses_code_that_would_execute_or_unpickle(snippet: str) -> None:
         pytest.skip("ruff is not installed")
     res = subprocess.run(
         [ruff, "check", "--no-cache", "--output-format", "concise", "--stdin-filename", "src/nplv_sim/probe.py", "-"],
-        input=snippet, capture_output=True, text=True, cwd=ROOT,
+        input=snippet,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert res.returncode == 1 and FORBIDDEN[snippet] in res.stdout, res.stdout + res.stderr
 
@@ -1071,7 +1076,7 @@ def test_assumptions_are_read_with_tomllib_only() -> None:
     reader = (ROOT / "src" / "nplv_sim" / "tomlreader.py").read_text(encoding="utf-8")
     assert "tomllib.loads(" in reader
     loader = (ROOT / "src" / "nplv_sim" / "assumptions.py").read_text(encoding="utf-8")
-    assert "read_toml(" in loader and "open(" not in loader
+    assert "read_toml_hashed(" in loader and "open(" not in loader
 
 
 # ---------------------------------------------------------------------------------------

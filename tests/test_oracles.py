@@ -356,7 +356,7 @@ class Oracle:
                 moved = cell[c, first][0] * (1 - x[name])
                 cell[c, first][0] = cell[c, first][0] - moved
                 cell[c, then][0] = cell[c, then][0] + moved
-        for (c, p), v in cell.items():
+        for (c, _p), v in cell.items():
             v[0] = v[0] * vat[c]
             v[1] = v[0] * key[c]
         # Arranged funding: each part x its realisation, split by the allocation weights.

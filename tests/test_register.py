@@ -29,7 +29,9 @@ def test_every_source_u1_to_u10_is_in_the_default_file(default_assumptions):
 
 def test_register_document_is_up_to_date(default_assumptions):
     committed = (ROOT / "docs" / "assumptions.md").read_text(encoding="utf-8")
-    assert committed == register_markdown(default_assumptions), "run `nplv-sim register --force` and commit docs/assumptions.md"
+    assert committed == register_markdown(default_assumptions), (
+        "run `nplv-sim register --force` and commit docs/assumptions.md"
+    )
 
 
 def test_marginals_match_their_declared_laws_despite_the_copula(default_assumptions, run):
@@ -56,14 +58,18 @@ def test_funderingsherstel_has_tails_and_a_rijk_share_per_half(run):
     outside = float(np.mean((total < 1000) | (total > 1500)))
     assert abs(outside - 0.2) <= 4.5 * np.sqrt(0.2 * 0.8 / n)
     assert float(np.mean(total < 1000)) > 0.05 and float(np.mean(total > 1500)) > 0.05
-    added = (run["shortfall_incl_addons"] - run["shortfall"]).sel(scope="total", netting="pillar").sum(["pillar", "period"])
+    added = (
+        (run["shortfall_incl_addons"] - run["shortfall"]).sel(scope="total", netting="pillar").sum(["pillar", "period"])
+    )
     np.testing.assert_allclose(added, total)
     # Rijk part = 1/2 x amount x share (vulnerable) + 1/2 x amount x share (other homes).
     vul = run["input_value"].sel(input="funderingsherstel_rijk_share_vulnerable").values
     other = run["input_value"].sel(input="funderingsherstel_rijk_share_other").values
     assert 0.0 <= vul.min() < 0.02 and 0.68 < vul.max() <= 0.7
     assert 0.0 <= other.min() < 0.02 and 0.28 < other.max() <= 0.3
-    added_rijk = (run["shortfall_incl_addons"] - run["shortfall"]).sel(scope="rijk", netting="pillar").sum(["pillar", "period"])
+    added_rijk = (
+        (run["shortfall_incl_addons"] - run["shortfall"]).sel(scope="rijk", netting="pillar").sum(["pillar", "period"])
+    )
     np.testing.assert_allclose(added_rijk, 0.5 * total * vul + 0.5 * total * other, rtol=1e-12)
 
 
@@ -89,20 +95,23 @@ def test_vat_multiplier_within_bounds_and_as_defined(default_assumptions):
     need = ds["component_need"].sel(component="social_housing_restructuring", period="P1", scope="total")
     factor = need / 1735.0
     x = ds["input_value"]
-    expected = 1 + x.sel(input="vat_housing_associations_rate") * (1 - x.sel(input="vat_housing_associations_reclaimable")) * x.sel(input="vat_housing_associations_excluded")
+    expected = 1 + x.sel(input="vat_housing_associations_rate") * (
+        1 - x.sel(input="vat_housing_associations_reclaimable")
+    ) * x.sel(input="vat_housing_associations_excluded")
     np.testing.assert_allclose(factor, expected, rtol=1e-12)
     assert float(factor.min()) >= 1.0 and float(factor.max()) <= 1.21 + 1e-12
     assert 0 < float((factor > 1).mean()) < 1
 
 
-@pytest.mark.xfail(reason="Dutch rationale of the inputs issue 11 rewrote follows in the next commit", strict=False)
 def test_dutch_register_is_dutch(default_assumptions):
     from nplv_sim.register import register_markdown_nl
 
     text = register_markdown_nl(default_assumptions)
     assert "[en]" not in text  # every shipped input has a Dutch rationale
     assert all(x.rationale_nl for x in default_assumptions.inputs)
-    assert "| uniform | 1.025 | 1.250 | 1.475 | 1.250 | € mln. |" in text  # funderingsherstel 1.000-1.500
+    # funderingsherstel: lognormal with P10 1.000 and P90 1.500 (the box's range), so analytically
+    # P5 = 944,1, P50 = sqrt(1.000 x 1.500) = 1.224,7 and P95 = 1.588,7; baseline 1.250
+    assert "| lognormaal | 944 | 1.225 | 1.589 | 1.250 | € mln. |" in text
     assert "e+0" not in text and "million EUR" not in text
 
 

@@ -16,6 +16,7 @@ import xarray as xr
 from PIL import Image
 
 import nplv_sim
+from nplv_sim import report as report_module
 from nplv_sim.cli import main
 from nplv_sim.oat import make_evaluator
 
@@ -43,7 +44,9 @@ def edited(tmp_path_factory):
     shutil.copy(src / "rebel_2026_facts.toml", d)
     text = (src / "rebel_2026_uncertainty.toml").read_text(encoding="utf-8")
     (d / "mine.toml").write_text(text + "\n# edited by the test\n", encoding="utf-8")
-    assert main(["run", str(d / "mine.toml"), "--draws", "3000", "--seed", "4", "--out", str(d / "run"), "--quiet"]) == 0
+    assert (
+        main(["run", str(d / "mine.toml"), "--draws", "3000", "--seed", "4", "--out", str(d / "run"), "--quiet"]) == 0
+    )
     return d
 
 
@@ -51,7 +54,11 @@ def edited(tmp_path_factory):
 def report(tmp_path_factory, edited):
     """The report on the edited run, given only --results: it must find and use mine.toml."""
     out = tmp_path_factory.mktemp("rep") / "appendix"
-    assert main(["report", "--results", str(edited / "run" / "results.nc"), "--out", str(out)]) == 0
+    with pytest.MonkeyPatch.context() as mp:  # smaller Sobol designs: the section's content, not its precision
+        mp.setattr(report_module, "SOBOL_N", 1024)
+        mp.setattr(report_module, "SOBOL_N_GROUP", 1024)
+        mp.setattr(report_module, "SOBOL_BOOTSTRAP", 50)
+        assert main(["report", "--results", str(edited / "run" / "results.nc"), "--out", str(out)]) == 0
     return out
 
 
@@ -71,7 +78,10 @@ def test_report_on_results_uses_the_recorded_assumptions(report: Path, edited: P
     png = Image.open(report / "figures" / "scurve.png")
     assert want in png.info["Source"] and "seed 4" in png.info["Source"]
     openpyxl = pytest.importorskip("openpyxl")
-    sheet = {r[2]: r[1] for r in openpyxl.load_workbook(report / "tables" / "bijlage.xlsx")["Herkomst"].iter_rows(values_only=True)}
+    sheet = {
+        r[2]: r[1]
+        for r in openpyxl.load_workbook(report / "tables" / "bijlage.xlsx")["Herkomst"].iter_rows(values_only=True)
+    }
     assert sheet["assumptions_sha256"] == want and sheet["seed"] == "4"
 
 
@@ -109,7 +119,15 @@ def test_report_refuses_foreign_results_in_one_line(tmp_path, capsys):
 
 
 def test_report_folder_contents(report: Path):
-    for rel in ("report.html", "results.nc", "tables/bijlage.csv", "tables/bijlage_nl.csv", "tables/bijlage.xlsx", "tables/reconciliation.csv", "tables/summary.csv"):
+    for rel in (
+        "report.html",
+        "results.nc",
+        "tables/bijlage.csv",
+        "tables/bijlage_nl.csv",
+        "tables/bijlage.xlsx",
+        "tables/reconciliation.csv",
+        "tables/summary.csv",
+    ):
         assert (report / rel).is_file(), rel
     for name in ("scurve", "intervals", "fan", "waterfall_P1", "tornado_P1", "variance_P1", "scenarios", "convergence"):
         for ext in ("png", "pdf", "svg"):
@@ -134,7 +152,16 @@ def test_report_html_has_no_broken_references(report: Path):
 
 def test_report_html_carries_methods_register_reconciliation_and_provenance(report: Path):
     text = (report / "report.html").read_text(encoding="utf-8")
-    for needle in ("Sobol", "Werkwijze", "3.000 trekkingen", "Gaussische copula", "Aansluiting met het rapport", "Funderingsherstel", "sha256", "seed"):
+    for needle in (
+        "Sobol",
+        "Werkwijze",
+        "3.000 trekkingen",
+        "Gaussische copula",
+        "Aansluiting met het rapport",
+        "Funderingsherstel",
+        "sha256",
+        "seed",
+    ):
         assert needle in text, needle
     assert text.count("<figure") >= 10
     # the methods paragraph is Dutch prose from a template, not English with commas replaced
@@ -144,8 +171,14 @@ def test_report_html_carries_methods_register_reconciliation_and_provenance(repo
     scenarios = text.split('id="scenarios"')[1].split("</section>")[0]
     assert "EUR" not in scenarios and "\u20ac 135 mln. per jaar" in scenarios
     # every horizon, both bases
-    for needle in ("2026\u20132029", "2030\u20132035", "2026\u20132035 (hele looptijd)", "Zonder funderingsherstel",
-                   "Met funderingsherstel", "tellen niet op tot het budget voor de hele looptijd"):
+    for needle in (
+        "2026\u20132029",
+        "2030\u20132035",
+        "2026\u20132035 (hele looptijd)",
+        "Zonder funderingsherstel",
+        "Met funderingsherstel",
+        "tellen niet op tot het budget voor de hele looptijd",
+    ):
         assert needle in text, needle
 
 
@@ -170,3 +203,11 @@ def test_sobol_section_names_its_estimator_and_marks_indices_that_may_be_zero(re
     assert "per bron van onzekerheid" in sobol and 'class="num zero"' in sobol
     # every index is printed with Dutch decimals: 0,41 [0,39; 0,43]
     assert re.search(r"\d,\d\d \[-?\d,\d\d; -?\d,\d\d\]", sobol) and not re.search(r"\d\.\d\d \[", sobol)
+
+
+def test_report_refuses_a_streamed_summary_in_one_line(tmp_path, capsys):
+    assert main(["run", "--stream", "--draws", "2000", "--seed", "1", "--out", str(tmp_path / "s"), "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["report", "--results", str(tmp_path / "s" / "summary.nc"), "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "summaries, not draws" in err

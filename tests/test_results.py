@@ -62,7 +62,9 @@ def test_summary_quantiles_equal_numpy_quantiles(run):
         s["shortfall"].sel(pillar="social", period="P2", scope="rijk", netting="pillar").values,
         np.quantile(draws, [0.05, 0.15, 0.5, 0.85, 0.95]),
     )
-    assert float(s["shortfall_prob_positive"].sel(pillar="social", period="P2", scope="rijk", netting="pillar")) == np.mean(draws > 0)
+    assert float(
+        s["shortfall_prob_positive"].sel(pillar="social", period="P2", scope="rijk", netting="pillar")
+    ) == np.mean(draws > 0)
     assert list(s["quantile"].values) == [0.05, 0.15, 0.5, 0.85, 0.95]
 
 
@@ -128,13 +130,21 @@ def test_a_new_registry_entry_reaches_every_run_mode(default_assumptions, monkey
     from nplv_sim.streaming import simulate_summary
 
     share = outputs.OutputVariable(
-        "rijk_share_of_shortfall", ("period", "netting"), "Rijk share", "Rijksaandeel", "Rijk / total.",
-        lambda t, _: t["shortfall_all_pillars"][:, 1] / t["shortfall_all_pillars"][:, 0], store="derived", units="1",
+        "rijk_share_of_shortfall",
+        ("period", "netting"),
+        "Rijk share",
+        "Rijksaandeel",
+        "Rijk / total.",
+        lambda t, _: t["shortfall_all_pillars"][:, 1] / t["shortfall_all_pillars"][:, 0],
+        store="derived",
+        units="1",
     )
     monkeypatch.setattr(outputs, "REGISTRY", (*outputs.REGISTRY, share))
     ds = nplv_sim.simulate(default_assumptions, 3_000, rng=5)
     rijk = ds["shortfall_all_pillars"].sel(scope="rijk") / ds["shortfall_all_pillars"].sel(scope="total")
-    np.testing.assert_allclose(ds["rijk_share_of_shortfall"].values, rijk.transpose(*ds["rijk_share_of_shortfall"].dims))
+    np.testing.assert_allclose(
+        ds["rijk_share_of_shortfall"].values, rijk.transpose(*ds["rijk_share_of_shortfall"].dims)
+    )
     assert ds["rijk_share_of_shortfall"].attrs["long_name_nl"] == "Rijksaandeel"
     assert "rijk_share_of_shortfall" in nplv_sim.summarize(ds)
     streamed = simulate_summary(default_assumptions, 3_000, rng=5, variables=["rijk_share_of_shortfall"])

@@ -38,7 +38,9 @@ def test_a_scenario_that_changes_nothing_differs_by_exactly_zero(default_assumpt
     # Fixing some inputs leaves every other input's draws untouched (shared streams and copula).
     x = ds["input_value"]
     untouched = [i for i in x["input"].values if not str(i).startswith("vat_")]
-    np.testing.assert_array_equal(x.sel(scenario="excluding_vat", input=untouched), x.sel(scenario="baseline", input=untouched))
+    np.testing.assert_array_equal(
+        x.sel(scenario="excluding_vat", input=untouched), x.sel(scenario="baseline", input=untouched)
+    )
 
 
 def test_coalition_money_lowers_the_rijk_shortfall_by_its_amount(default_assumptions):
@@ -56,7 +58,9 @@ def test_year_profile_sums_to_period_figures(default_assumptions):
     assert list(by_year["year"].values) == list(range(2026, 2036))
     for period, years in (("P1", slice(2026, 2029)), ("P2", slice(2030, 2035))):
         np.testing.assert_allclose(
-            by_year.sel(year=years).sum("year"), ds["shortfall_all_pillars"].sel(period=period, netting="pillar"), rtol=1e-12
+            by_year.sel(year=years).sum("year"),
+            ds["shortfall_all_pillars"].sel(period=period, netting="pillar"),
+            rtol=1e-12,
         )
     # the money starts in 2029: that year is 135 lower than the other P1 years
     rijk = by_year.sel(scope="rijk")
@@ -64,11 +68,15 @@ def test_year_profile_sums_to_period_figures(default_assumptions):
 
 
 def test_wbi_never_covers_more_than_the_remaining_rijk_need(default_assumptions, tmp_path):
-    (tmp_path / "none.toml").write_text(NOOP + '\n[inputs.wbi_allocation_fraction]\ndistribution = "fixed"\nvalue = 0.0\n')
+    (tmp_path / "none.toml").write_text(
+        NOOP + '\n[inputs.wbi_allocation_fraction]\ndistribution = "fixed"\nvalue = 0.0\n'
+    )
     full = load_scenario("wbi_pro_rata", default_assumptions)
     none = load_scenario(tmp_path / "none.toml", default_assumptions)
     shared = tuple(i.name for i in default_assumptions.inputs if i.is_random)
-    runs = [nplv_sim.simulate(dataclasses.replace(v, draw_inputs=shared), 5_000, rng=8, detail=True) for v in (full, none)]
+    runs = [
+        nplv_sim.simulate(dataclasses.replace(v, draw_inputs=shared), 5_000, rng=8, detail=True) for v in (full, none)
+    ]
     sel = {"component": "new_build", "scope": "rijk"}
     cover = runs[0]["component_funding"].sel(sel) - runs[1]["component_funding"].sel(sel)
     remaining = np.maximum(runs[1]["component_need"].sel(sel) - runs[1]["component_funding"].sel(sel), 0)
@@ -85,7 +93,9 @@ def run(default_assumptions):
 def test_budget_for_confidence_agrees_with_coverage_and_numpy(run, default_assumptions):
     res = budget_for_confidence(run, (0.5, 0.85, 0.95))
     draws = run["shortfall_all_pillars"].sel(period="P2", scope="rijk", netting="pillar").values
-    np.testing.assert_allclose(res["budget"].sel(horizon="P2", scope="rijk").values, np.quantile(draws, [0.5, 0.85, 0.95]))
+    np.testing.assert_allclose(
+        res["budget"].sel(horizon="P2", scope="rijk").values, np.quantile(draws, [0.5, 0.85, 0.95])
+    )
     n = draws.size
     for c in (0.5, 0.85, 0.95):
         b = float(res["budget"].sel(horizon="P2", scope="rijk", quantile=c))
@@ -117,7 +127,24 @@ def test_cli_budget_and_cover(capsys):
 
     assert main(["budget", "--draws", "3000", "--seed", "1", "--confidence", "0.85"]) == 0
     assert "85 %" in capsys.readouterr().out
-    assert main(["cover", "--budget", "135/yr", "--years", "2029-2035", "--draws", "3000", "--seed", "1", "--scenario", "coalition_135"]) == 0
+    assert (
+        main(
+            [
+                "cover",
+                "--budget",
+                "135/yr",
+                "--years",
+                "2029-2035",
+                "--draws",
+                "3000",
+                "--seed",
+                "1",
+                "--scenario",
+                "coalition_135",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "P(covered)" in out and "coalition_135" in out and "S-curve" in out
 

@@ -26,11 +26,20 @@ def as_dataset(x: np.ndarray, y: np.ndarray, groups: list[str] | None = None) ->
     names = [f"x{i + 1}" for i in range(k)]
     shortfall = y.reshape(n, 1, 1, 1, 1)
     return xr.Dataset(
-        {"shortfall": (("draw", "pillar", "period", "scope", "netting"), shortfall, {"units": "million EUR"}),
-         "input_value": (("draw", "input"), x)},
-        coords={"draw": np.arange(n), "pillar": ["physical"], "period": ["P1"], "scope": ["total"],
-                "netting": ["pillar"], "input": names, "input_group": ("input", groups or names),
-                "input_random": ("input", np.ones(k, dtype=np.int8))},
+        {
+            "shortfall": (("draw", "pillar", "period", "scope", "netting"), shortfall, {"units": "million EUR"}),
+            "input_value": (("draw", "input"), x),
+        },
+        coords={
+            "draw": np.arange(n),
+            "pillar": ["physical"],
+            "period": ["P1"],
+            "scope": ["total"],
+            "netting": ["pillar"],
+            "input": names,
+            "input_group": ("input", groups or names),
+            "input_random": ("input", np.ones(k, dtype=np.int8)),
+        },
     )
 
 
@@ -118,9 +127,15 @@ def test_sobol_indices_accepts_a_number_of_uniform_inputs():
 
 def test_tornado_swings_and_order():
     coef = {"a": 2.0, "b": -10.0, "c": 0.5}
-    res = tornado(lambda v: 100 + sum(coef[k] * v[k] for k in coef), baseline={k: 1.0 for k in coef},
-                  low={k: 0.0 for k in coef}, high={k: 2.0 for k in coef}, labels={"b": ("Bee", "B")},
-                  output_attrs={"units": "million EUR"}, cell_label=("cel", "cell"))
+    res = tornado(
+        lambda v: 100 + sum(coef[k] * v[k] for k in coef),
+        baseline={k: 1.0 for k in coef},
+        low={k: 0.0 for k in coef},
+        high={k: 2.0 for k in coef},
+        labels={"b": ("Bee", "B")},
+        output_attrs={"units": "million EUR"},
+        cell_label=("cel", "cell"),
+    )
     assert res["input"].values.tolist() == ["b", "a", "c"]  # largest swing first
     assert float(res["output_baseline"]) == pytest.approx(100 + 2 - 10 + 0.5)
     assert float(res["output_low"].sel(input="b")) == pytest.approx(102.5)  # b at 0
@@ -175,8 +190,19 @@ def test_engine_sobol_indices_match_the_analytic_linear_case(tmp_path):
     (tmp_path / "facts.toml").write_text(FACTS_ONE_PERIOD)
     u = ['schema = "nplv-sim/uncertainty/1"', 'title = "t"', 'facts = "facts.toml"']
     for c, (lo, hi) in (("a", (0.8, 1.2)), ("b", (0.5, 1.5))):
-        u += [f"[inputs.m_{c}]", 'group = "o"', 'label_en = "m"', 'distribution = "uniform"', f"low = {lo}", f"high = {hi}",
-              "baseline = 1.0", 'effect = "need_multiplier"', f'components = ["{c}"]', 'source = "o"', 'rationale = "o"']
+        u += [
+            f"[inputs.m_{c}]",
+            'group = "o"',
+            'label_en = "m"',
+            'distribution = "uniform"',
+            f"low = {lo}",
+            f"high = {hi}",
+            "baseline = 1.0",
+            'effect = "need_multiplier"',
+            f'components = ["{c}"]',
+            'source = "o"',
+            'rationale = "o"',
+        ]
     (tmp_path / "u.toml").write_text("\n".join(u) + "\n")
     a = nplv_sim.load_assumptions(tmp_path / "u.toml")
     ds = engine_sobol_indices(a, n=20_000, period="P1", scope="total", rng=3, n_bootstrap=100)
@@ -201,11 +227,24 @@ def test_engine_sobol_indices_by_group_match_the_analytic_linear_case(tmp_path):
 
     (tmp_path / "facts.toml").write_text(FACTS_ONE_PERIOD)
     u = ['schema = "nplv-sim/uncertainty/1"', 'title = "t"', 'facts = "facts.toml"']
-    for name, c, g, (lo, hi) in (("m1", "a", "G1", (0.8, 1.2)), ("m2", "b", "G1", (0.9, 1.1)),
-                                 ("m3", "b", "G2", (0.5, 1.5))):
-        u += [f"[inputs.{name}]", f'group = "{g}"', 'label_en = "m"', 'distribution = "uniform"', f"low = {lo}",
-              f"high = {hi}", "baseline = 1.0", 'effect = "need_multiplier"', f'components = ["{c}"]',
-              'source = "o"', 'rationale = "o"']
+    for name, c, g, (lo, hi) in (
+        ("m1", "a", "G1", (0.8, 1.2)),
+        ("m2", "b", "G1", (0.9, 1.1)),
+        ("m3", "b", "G2", (0.5, 1.5)),
+    ):
+        u += [
+            f"[inputs.{name}]",
+            f'group = "{g}"',
+            'label_en = "m"',
+            'distribution = "uniform"',
+            f"low = {lo}",
+            f"high = {hi}",
+            "baseline = 1.0",
+            'effect = "need_multiplier"',
+            f'components = ["{c}"]',
+            'source = "o"',
+            'rationale = "o"',
+        ]
     (tmp_path / "u.toml").write_text("\n".join(u) + "\n")
     a = nplv_sim.load_assumptions(tmp_path / "u.toml")
     # need a = 400, b = 300; m2 and m3 both multiply b: Y = 400 m1 + 300 m2 m3 (an interaction)

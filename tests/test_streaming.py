@@ -112,7 +112,9 @@ def test_sobol_streams_the_same_draws(default_assumptions):
     n = 65_536 + 1_000
     streamed = simulate_summary(default_assumptions, n, rng=9, method="sobol", variables=["shortfall_all_periods"])
     ds = nplv_sim.simulate(default_assumptions, n, rng=9, method="sobol")
-    np.testing.assert_allclose(streamed["shortfall_all_periods_mean"], ds["shortfall_all_periods"].mean("draw"), rtol=1e-10)
+    np.testing.assert_allclose(
+        streamed["shortfall_all_periods_mean"], ds["shortfall_all_periods"].mean("draw"), rtol=1e-10
+    )
     exact = ds["shortfall_all_periods"].quantile([0.05, 0.5, 0.95], dim="draw")
     err = np.abs(streamed["shortfall_all_periods"].sel(quantile=[0.05, 0.5, 0.95]) - exact)
     assert bool((err <= streamed["shortfall_all_periods_quantile_error_bound"].sel(quantile=[0.05, 0.5, 0.95])).all())

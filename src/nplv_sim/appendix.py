@@ -246,19 +246,31 @@ def _append(ws: Any, values: Sequence[Any]) -> None:
             cell.data_type = "s"
 
 
+_SHEETS = {"nl": ("Bijlage", "data", "Toelichting", "Herkomst"), "en": ("Appendix", "data", "Notes", "Provenance")}
+_NOTES = {
+    "nl": ("Bedragen in miljoenen euro (€ mln.), nominaal; MC-fout = grootste Monte Carlo-standaardfout van de vijf "
+           "percentielen.",
+           "Rapportcijfer als percentiel = aandeel trekkingen met een restopgave op of onder het rapportcijfer."),
+    "en": ("Amounts in million euros (€ million), nominal; MC error = the largest Monte Carlo standard error of the "
+           "five percentiles.",
+           "Report figure as percentile = share of draws with a remaining need at or below the report's figure."),
+}
+
+
 def _xlsx(path: Path, rows: Sequence[Mapping[str, Any]], summary: xr.Dataset | None,
-          attrs: Mapping[str, Any] | None = None) -> None:
+          attrs: Mapping[str, Any] | None = None, lang: str = "nl") -> None:
     try:
         from openpyxl import Workbook
         from openpyxl.styles import Alignment, Font
     except ImportError:
         raise NplvError("writing XLSX needs openpyxl: pip install 'nplv-sim[xlsx]' (or openpyxl)") from None
+    sheets = _SHEETS[lang]
     wb = Workbook()
     ws = wb.active
-    ws.title = "Bijlage"
-    _append(ws, _header("nl", "(€ mln.)"))
+    ws.title = sheets[0]
+    _append(ws, _header(lang, "(€ mln.)" if lang == "nl" else "(€ million)"))
     for r in rows:
-        _append(ws, _labels(r, "nl")
+        _append(ws, _labels(r, lang)
                   + [None if np.isnan(r[k]) else round(r[k], 1) for k in (*_Q, "mean", "mcse_max", "report")]
                   + [None if np.isnan(r["report_percentile"]) else r["report_percentile"]])
     for row in ws.iter_rows(min_row=2):
@@ -273,23 +285,20 @@ def _xlsx(path: Path, rows: Sequence[Mapping[str, Any]], summary: xr.Dataset | N
     for col, width in zip("ABCDEFGHIJKLM", (26, 24, 26, 11, *([11] * 8), 14), strict=True):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "E2"
-    data = wb.create_sheet("data")
+    data = wb.create_sheet(sheets[1])
     fields = list(rows[0]) if rows else []
     _append(data, fields)
     for r in rows:
         _append(data, [None if isinstance(v, float) and np.isnan(v) else v for v in r.values()])
-    notes = wb.create_sheet("Toelichting")
+    notes = wb.create_sheet(sheets[2])
     netting = str(rows[0]["netting"]) if rows else "pillar"
-    for line in ("Bedragen in miljoenen euro (€ mln.), nominaal; MC-fout = grootste Monte Carlo-standaardfout "
-                 "van de vijf percentielen.",
-                 "Rapportcijfer als percentiel = aandeel trekkingen met een restopgave op of onder het rapportcijfer.",
-                 basis_note("nl", netting), word("budgets_do_not_add", "nl")):
+    for line in (*_NOTES[lang], basis_note(lang, netting), word("budgets_do_not_add", lang)):
         _append(notes, [line])
     notes.column_dimensions["A"].width = 120
-    prov = wb.create_sheet("Herkomst")
+    prov = wb.create_sheet(sheets[3])
     source = attrs if attrs is not None else (summary.attrs if summary is not None else {})
-    _append(prov, ["Gegeven", "Waarde", "sleutel"])
-    for (label, value), key in zip(provenance_rows(source, "nl"), provenance(source), strict=True):
+    _append(prov, ["Gegeven", "Waarde", "sleutel"] if lang == "nl" else ["Item", "Value", "key"])
+    for (label, value), key in zip(provenance_rows(source, lang), provenance(source), strict=True):
         _append(prov, [label, value, key])
     for cell in (*ws[1], *prov[1]):
         cell.font = Font(bold=True)
@@ -300,7 +309,7 @@ def _xlsx(path: Path, rows: Sequence[Mapping[str, Any]], summary: xr.Dataset | N
 
 
 def write_appendix(summary: xr.Dataset, stem: str | Path, published: Any = None, draws: xr.Dataset | None = None,
-                   formats: Sequence[str] = ("csv", "csv_nl", "xlsx"), force: bool = False,
+                   formats: Sequence[str] = ("csv", "csv_nl", "xlsx"), force: bool = False, lang: str = "nl",
                    **kwargs: Any) -> list[Path]:
     """Write the appendix table as machine CSV, Dutch CSV and XLSX.
 
@@ -317,6 +326,9 @@ def write_appendix(summary: xr.Dataset, stem: str | Path, published: Any = None,
         Which files to write.
     force : bool
         Replace existing files (otherwise nothing is written if one exists).
+    lang : {"nl", "en"}
+        Language of the XLSX (sheets, headers, notes). ``bijlage_nl.csv`` is always Dutch
+        and ``bijlage.csv`` always machine format.
     **kwargs
         Passed to :func:`appendix_rows` (``variable``, ``netting``, ``pillars``).
 
@@ -341,7 +353,7 @@ def write_appendix(summary: xr.Dataset, stem: str | Path, published: Any = None,
     attrs = dict(summary.attrs)
     for f, target in targets.items():
         if f == "xlsx":
-            write_with(target, lambda tmp: _xlsx(tmp, rows, None, attrs), force)
+            write_with(target, lambda tmp: _xlsx(tmp, rows, None, attrs, lang), force)
         else:
             write_text(target, appendix_csv(rows, None, dutch=f == "csv_nl"), force)
     return list(targets.values())

@@ -12,7 +12,6 @@ is one :class:`~nplv_sim.errors.AssumptionsError` naming file, entry and field.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 from types import MappingProxyType
@@ -42,7 +41,7 @@ from .schema import (
     Published,
     VatGroup,
 )
-from .tomlreader import AMOUNT_HINT, MAX_AMOUNT, Table, read_toml, tables
+from .tomlreader import AMOUNT_HINT, MAX_AMOUNT, Table, read_toml_hashed, tables
 
 __all__ = ["DEFAULT_ASSUMPTIONS", "default_assumptions_path", "load_assumptions", "load_facts"]
 
@@ -109,10 +108,6 @@ def default_assumptions_path() -> Path:
     return distributions_dir() / DEFAULT_ASSUMPTIONS
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _check_name(t: Table, name: str) -> None:
     if not _NAME.match(name):
         raise t.error("", f"name {name!r} must be lower-case letters, digits and '_', starting with a letter")
@@ -151,7 +146,12 @@ def load_facts(path: str | Path) -> Facts:
     Facts
     """
     path = Path(path)
-    data = read_toml(path)
+    data, sha256 = read_toml_hashed(path)
+    return _facts(path, data, sha256)
+
+
+def _facts(path: Path, data: dict, sha256: str) -> Facts:
+    """The facts from a parsed facts file and the sha256 of the bytes that were parsed."""
     if data.get("schema") == FACTS_SCHEMA and ("inputs" in data or "facts" in data):
         raise AssumptionsError(
             path,
@@ -260,7 +260,7 @@ def load_facts(path: str | Path) -> Facts:
     top.finish()
     return Facts(
         path=str(path),
-        sha256=_sha256(path),
+        sha256=sha256,
         title=title,
         report=report,
         periods=tuple(periods),
@@ -270,6 +270,7 @@ def load_facts(path: str | Path) -> Facts:
         figures=MappingProxyType(figures),
         published=tuple(published),
         notes=tuple(notes),
+        data=MappingProxyType(data),
     )
 
 
@@ -406,9 +407,9 @@ def load_assumptions(path: str | Path | None = None, allow_outside: bool = False
         On any problem, naming the file, the entry and the field.
     """
     path = default_assumptions_path() if path is None else Path(path)
-    data = read_toml(path)
+    data, sha256 = read_toml_hashed(path)
     if data.get("schema") == FACTS_SCHEMA:
-        facts = load_facts(path)
+        facts = _facts(path, data, sha256)
         return Assumptions(path=str(path), sha256=facts.sha256, title=facts.title, facts=facts)
     top = _top(path, data, UNCERTAINTY_SCHEMA, UNCERTAINTY_FIELDS)
     title = top.string("title")
@@ -434,7 +435,7 @@ def load_assumptions(path: str | Path | None = None, allow_outside: bool = False
     if facts_path == path.resolve():
         raise top.error("facts", f"names this file itself ({facts_name!r}); it must name the facts file")
     facts = load_facts(facts_path)
-    refs = read_toml(facts_path)
+    refs = dict(facts.data)
     comp_names = [c.name for c in facts.components]
     period_names = [p.name for p in facts.periods]
     pillar_names = [p.name for p in facts.pillars]
@@ -552,7 +553,7 @@ def load_assumptions(path: str | Path | None = None, allow_outside: bool = False
     top.finish()
     return Assumptions(
         path=str(path),
-        sha256=_sha256(path),
+        sha256=sha256,
         title=title,
         facts=facts,
         inputs=tuple(inputs),

@@ -92,7 +92,8 @@ def reconciliation_table(rows: list[dict[str, object]], width: int = 46) -> str:
     for r in rows:
         flag = "" if r["within_rounding"] else "  ** beyond rounding"
         lines.append(
-            f"{str(r['figure'])[:width]:<{width}} {r['published']:>10,.0f} {r['computed']:>10,.2f} {r['difference']:>8,.2f}  {r['source']}{flag}"
+            f"{str(r['figure'])[:width]:<{width}} {r['published']:>10,.0f} {r['computed']:>10,.2f} "
+            f"{r['difference']:>8,.2f}  {r['source']}{flag}"
         )
         if r["note"]:
             lines.append(f"{'':<{width}} {'':>10} {'':>10} {'':>8}  note: {r['note']}")

@@ -114,10 +114,21 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("assumptions", nargs="?", help="assumptions file (default: the shipped Rebel 2026 register)")
     p.add_argument("--allow-outside", action="store_true", help=ALLOW_OUTSIDE_HELP)
     p.add_argument("--draws", type=_positive_int, default=100_000, help="Monte Carlo draws (default 100000)")
-    p.add_argument("--seed", type=_seed, default=None, help="seed for a repeatable run (default: fresh, recorded in the output)")
-    p.add_argument("--method", choices=("random", "lhs", "sobol"), default="random", help="sampling method (default random)")
-    p.add_argument("--workers", type=_positive_int, default=None, help="threads (default: one per core; results do not depend on it)")
-    p.add_argument("--quantiles", type=_quantiles, default=None, help="comma-separated, default 0.05,0.15,0.5,0.85,0.95")
+    p.add_argument(
+        "--seed", type=_seed, default=None, help="seed for a repeatable run (default: fresh, recorded in the output)"
+    )
+    p.add_argument(
+        "--method", choices=("random", "lhs", "sobol"), default="random", help="sampling method (default random)"
+    )
+    p.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=None,
+        help="threads (default: one per core; results do not depend on it)",
+    )
+    p.add_argument(
+        "--quantiles", type=_quantiles, default=None, help="comma-separated, default 0.05,0.15,0.5,0.85,0.95"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -129,61 +140,133 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"nplv-sim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser("run", help="simulate and write results.nc and summary.csv", description="Simulate and write DIR/results.nc (all draws) and DIR/summary.csv.")
+    run = sub.add_parser(
+        "run",
+        help="simulate and write results.nc and summary.csv",
+        description="Simulate and write DIR/results.nc (all draws) and DIR/summary.csv.",
+    )
     add_run_options(run)
     run.add_argument("--out", help="output folder (default: a new folder under results/)")
     run.add_argument("--force", action="store_true", help="replace existing output files")
     run.add_argument("--force-folder", action="store_true", help=FORCE_FOLDER_HELP)
     run.add_argument("--detail", action="store_true", help="also keep need, funding and shortfall per component")
-    run.add_argument("--keep", type=_keep_groups, default=(), help="also store in results.nc what the seed regenerates: 'derived' (sums over pillars and periods, per year), 'inputs' (drawn input values) or 'inputs,derived'")
+    run.add_argument(
+        "--keep",
+        type=_keep_groups,
+        default=(),
+        help="also store in results.nc what the seed regenerates: 'derived' (sums over pillars and periods, per "
+             "year), 'inputs' (drawn input values) or 'inputs,derived'",
+    )
     run.add_argument("--quiet", action="store_true", help="no progress or summary table")
-    run.add_argument("--engine", choices=("local", "dask"), default="local", help="where blocks are computed (dask: a LocalCluster, or --scheduler); identical numbers")
-    run.add_argument("--scheduler", help="address of an existing dask scheduler, e.g. tcp://host:8786 (with --engine dask)")
-    run.add_argument("--stream", action="store_true", help="summaries only, merged block by block in bounded memory (for 1e7+ draws); writes summary.nc and summary.csv")
-    run.add_argument("--precision", help="keep drawing blocks until the Monte Carlo s.e. of P50 and P85 of the 2026-2035 shortfall is at most this: an amount (5 = EUR 5 M) or a share (0.5%%); --draws is then the maximum")
+    run.add_argument(
+        "--engine",
+        choices=("local", "dask"),
+        default="local",
+        help="where blocks are computed (dask: a LocalCluster, or --scheduler); identical numbers",
+    )
+    run.add_argument(
+        "--scheduler", help="address of an existing dask scheduler, e.g. tcp://host:8786 (with --engine dask)"
+    )
+    run.add_argument(
+        "--stream",
+        action="store_true",
+        help="summaries only, merged block by block in bounded memory (for 1e7+ draws); writes summary.nc and "
+             "summary.csv",
+    )
+    run.add_argument(
+        "--precision",
+        help="keep drawing blocks until the Monte Carlo s.e. of P50 and P85 of the 2026-2035 shortfall is at most "
+             "this: an amount (5 = EUR 5 M) or a share (0.5%%); --draws is then the maximum",
+    )
     run.set_defaults(func=_cmd_run)
 
-    budget = sub.add_parser("budget", help="budget needed for a confidence level", description="Budget that covers the remaining need with the given probability (the shortfall's quantile), per period, scope and the whole horizon.")
+    budget = sub.add_parser(
+        "budget",
+        help="budget needed for a confidence level",
+        description="Budget that covers the remaining need with the given probability (the shortfall's quantile), per "
+                    "period, scope and the whole horizon.",
+    )
     add_run_options(budget)
-    budget.add_argument("--confidence", type=_quantiles, default=(0.5, 0.85, 0.95), help="comma-separated, default 0.5,0.85,0.95")
+    budget.add_argument(
+        "--confidence", type=_quantiles, default=(0.5, 0.85, 0.95), help="comma-separated, default 0.5,0.85,0.95"
+    )
     _policy_options(budget)
     budget.set_defaults(func=_cmd_budget)
 
-    cover = sub.add_parser("cover", help="probability that a budget covers the remaining need", description="Probability that a budget covers the remaining need, per period, scope and the whole horizon, and for a per-year budget over exactly its --years. BUDGET is EUR million: a total (945) or per year (135/yr, with --years).")
+    cover = sub.add_parser(
+        "cover",
+        help="probability that a budget covers the remaining need",
+        description="Probability that a budget covers the remaining need, per period, scope and the whole horizon, "
+                    "and for a per-year budget over exactly its --years. BUDGET is EUR million: a total (945) or per "
+                    "year (135/yr, with --years).",
+    )
     add_run_options(cover)
     cover.add_argument("--budget", required=True, help="EUR million: a total (e.g. 945) or per year (e.g. 135/yr)")
-    cover.add_argument("--years", help="years of a per-year budget, FIRST-LAST, e.g. 2029-2035 (default: every year of the periods)")
+    cover.add_argument(
+        "--years", help="years of a per-year budget, FIRST-LAST, e.g. 2029-2035 (default: every year of the periods)"
+    )
     _policy_options(cover)
     cover.set_defaults(func=_cmd_cover)
 
-    scen = sub.add_parser("scenarios", help="compare scenarios with common random numbers", description="Simulate the baseline and scenarios with the same random numbers; print each scenario's difference from the baseline with its uncertainty and write DIR/scenarios.nc.")
+    scen = sub.add_parser(
+        "scenarios",
+        help="compare scenarios with common random numbers",
+        description="Simulate the baseline and scenarios with the same random numbers; print each scenario's "
+                    "difference from the baseline with its uncertainty and write DIR/scenarios.nc.",
+    )
     add_run_options(scen)
-    scen.add_argument("--scenario", action="append", help="scenario file or shipped name (repeatable; default: all shipped scenarios)")
+    scen.add_argument(
+        "--scenario", action="append", help="scenario file or shipped name (repeatable; default: all shipped scenarios)"
+    )
     scen.add_argument("--out", help="output folder (default: a new folder under results/)")
     scen.add_argument("--force", action="store_true", help="replace existing output files")
     scen.add_argument("--force-folder", action="store_true", help=FORCE_FOLDER_HELP)
     scen.set_defaults(func=_cmd_scenarios)
 
-    rep = sub.add_parser("report", help="one folder: figures, tables, NetCDF and an HTML appendix draft", description="Run (or read with --results) a simulation and write one folder with figures (PNG/PDF/SVG), tables (CSV, XLSX), results.nc and report.html.")
+    rep = sub.add_parser(
+        "report",
+        help="one folder: figures, tables, NetCDF and an HTML appendix draft",
+        description="Run (or read with --results) a simulation and write one folder with figures (PNG/PDF/SVG), "
+                    "tables (CSV, XLSX), results.nc and report.html.",
+    )
     add_run_options(rep)
     rep.add_argument("--results", help="report on an existing results.nc instead of running")
-    rep.add_argument("--lang", choices=("nl", "en"), default="nl", help="language of the report and figures (default nl)")
+    rep.add_argument(
+        "--lang", choices=("nl", "en"), default="nl", help="language of the report and figures (default nl)"
+    )
     rep.add_argument("--out", help="report folder (default: a new folder under results/)")
-    rep.add_argument("--force", action="store_true", help="replace the files of an existing report (figures/, tables/, results.nc, report.html)")
+    rep.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the files of an existing report (figures/, tables/, results.nc, report.html)",
+    )
     rep.add_argument("--force-folder", action="store_true", help=FORCE_FOLDER_HELP)
     rep.set_defaults(func=_cmd_report)
 
-    reg = sub.add_parser("register", help="write the assumptions register (Markdown)", description="Write the assumptions register generated from the files to DIR/assumptions.md.")
+    reg = sub.add_parser(
+        "register",
+        help="write the assumptions register (Markdown)",
+        description="Write the assumptions register generated from the files to DIR/assumptions.md.",
+    )
     reg.add_argument("assumptions", nargs="?", help="assumptions file (default: the shipped one)")
     reg.add_argument("--allow-outside", action="store_true", help=ALLOW_OUTSIDE_HELP)
     reg.add_argument("--out", default="docs", help="output folder (default docs)")
     reg.add_argument("--force", action="store_true", help="replace an existing assumptions.md")
-    reg.add_argument("--lang", choices=("en", "nl"), default="en", help="en: the bilingual docs register (default); nl: Dutch only, as assumptions_nl.md")
+    reg.add_argument(
+        "--lang",
+        choices=("en", "nl"),
+        default="en",
+        help="en: the bilingual docs register (default); nl: Dutch only, as assumptions_nl.md",
+    )
     reg.set_defaults(func=_cmd_register)
 
     _add_bridge_parser(sub)
 
-    base = sub.add_parser("baseline", help="reconcile the deterministic baseline with the report", description="Print the reconciliation of every published figure and write it as CSV.")
+    base = sub.add_parser(
+        "baseline",
+        help="reconcile the deterministic baseline with the report",
+        description="Print the reconciliation of every published figure and write it as CSV.",
+    )
     base.add_argument("assumptions", nargs="?", help="assumptions file (default: the shipped one)")
     base.add_argument("--allow-outside", action="store_true", help=ALLOW_OUTSIDE_HELP)
     base.add_argument("--out", help="output folder for reconciliation.csv (default: a new folder under results/)")
@@ -235,7 +318,9 @@ def _parse_precision(text: str) -> tuple[float | None, float | None]:
             raise ValueError
         return value, None
     except ValueError:
-        raise NplvError(f"--precision {text!r}: give a positive amount in EUR million (e.g. 5) or a share (e.g. 0.5%)") from None
+        raise NplvError(
+            f"--precision {text!r}: give a positive amount in EUR million (e.g. 5) or a share (e.g. 0.5%)"
+        ) from None
 
 
 def _cmd_run_summary_only(args: argparse.Namespace, a) -> int:
@@ -265,13 +350,33 @@ def _summary_only(args: argparse.Namespace, a, progress):
         from .precision import simulate_to_precision
 
         target_abs, target_rel = _parse_precision(args.precision)
-        summary = simulate_to_precision(a, target_abs=target_abs, target_rel=target_rel, max_draws=args.draws, rng=args.seed, method=args.method, workers=args.workers, variables=("shortfall", "shortfall_all_pillars", "shortfall_all_periods"), progress=progress.precision)
-        note = (f"precision target {args.precision}: {'met' if summary.attrs.get('precision_met') else 'NOT met'} after "
-                f"{summary.attrs.get('n_draws'):,} draws; largest s.e. {summary.attrs.get('precision_achieved_se'):.3g}")
+        summary = simulate_to_precision(
+            a,
+            target_abs=target_abs,
+            target_rel=target_rel,
+            max_draws=args.draws,
+            rng=args.seed,
+            method=args.method,
+            workers=args.workers,
+            variables=("shortfall", "shortfall_all_pillars", "shortfall_all_periods"),
+            progress=progress.precision,
+        )
+        note = (
+            f"precision target {args.precision}: {'met' if summary.attrs.get('precision_met') else 'NOT met'} after "
+            f"{summary.attrs.get('n_draws'):,} draws; largest s.e. {summary.attrs.get('precision_achieved_se'):.3g}"
+        )
     else:
         from .streaming import simulate_summary
 
-        summary = simulate_summary(a, args.draws, rng=args.seed, method=args.method, quantiles=args.quantiles or DEFAULT_QUANTILES, workers=args.workers, progress=progress)
+        summary = simulate_summary(
+            a,
+            args.draws,
+            rng=args.seed,
+            method=args.method,
+            quantiles=args.quantiles or DEFAULT_QUANTILES,
+            workers=args.workers,
+            progress=progress,
+        )
         note = "streamed summary (quantiles from fine histograms; see *_quantile_error_bound)"
     return summary, note
 
@@ -304,7 +409,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if args.engine == "dask":
             from .distributed import simulate_dask
 
-            ds = simulate_dask(a, args.draws, rng=args.seed, method=args.method, client=args.scheduler, detail=args.detail, progress=progress)
+            ds = simulate_dask(
+                a,
+                args.draws,
+                rng=args.seed,
+                method=args.method,
+                client=args.scheduler,
+                detail=args.detail,
+                progress=progress,
+            )
         else:
             x, engine = run_kept(plan, args.draws, args.workers, progress=progress)
             ds = to_dataset(plan, x, engine)
@@ -325,7 +438,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _policy_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scenario", help="apply a scenario first (file or shipped name, e.g. coalition_135)")
     p.add_argument("--incl-addons", action="store_true", help="include add-ons such as funderingsherstel")
-    p.add_argument("--netting", choices=("pillar", "component"), default="pillar", help="netting method (default pillar)")
+    p.add_argument(
+        "--netting", choices=("pillar", "component"), default="pillar", help="netting method (default pillar)"
+    )
     p.add_argument("--out", help="also write the table (CSV) and provenance.csv to this folder")
     p.add_argument("--force", action="store_true", help="replace existing output files")
 
@@ -336,7 +451,9 @@ def _policy_run(args: argparse.Namespace):
         from .scenarios import load_scenario
 
         a = load_scenario(args.scenario, a)
-    ds = simulate(a, args.draws, rng=args.seed, method=args.method, workers=args.workers, progress=Progress(args.draws >= 200_000))
+    ds = simulate(
+        a, args.draws, rng=args.seed, method=args.method, workers=args.workers, progress=Progress(args.draws >= 200_000)
+    )
     variable = "shortfall_all_pillars_incl_addons" if args.incl_addons else "shortfall_all_pillars"
     return a, ds, variable
 
@@ -370,7 +487,9 @@ def _write_policy(outputs, names: list[str], rows: list[dict[str, object]], ds) 
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
-    writer.writerows({k: (f"{v:.6g}" if isinstance(v, float) else spreadsheet_safe(v)) for k, v in r.items()} for r in rows)
+    writer.writerows(
+        {k: (f"{v:.6g}" if isinstance(v, float) else spreadsheet_safe(v)) for k, v in r.items()} for r in rows
+    )
     write_text(outputs.path(names[0]), buf.getvalue())
     write_text(outputs.path(names[1]), provenance_csv(public_attrs(ds)))
 
@@ -400,14 +519,33 @@ def _cmd_budget(args: argparse.Namespace) -> int:
         for scope in res["scope"].values:
             cells = res["budget"].sel(horizon=h, scope=scope).values
             errs = res["budget_mcse"].sel(horizon=h, scope=scope).values
-            rows[f"{_horizon_name(a, h):<28}{scope:<7}"] = [f"{v:,.0f} ±{e:,.0f}" for v, e in zip(cells, errs, strict=True)]
+            rows[f"{_horizon_name(a, h):<28}{scope:<7}"] = [
+                f"{v:,.0f} ±{e:,.0f}" for v, e in zip(cells, errs, strict=True)
+            ]
             for c, v, e in zip(args.confidence, cells, errs, strict=True):
-                records.append({"horizon": str(h), "horizon_years": _horizon_name(a, h), "scope": str(scope),
-                                "confidence": float(c), "budget": float(v), "budget_mcse": float(e),
-                                "variable": variable, "netting": args.netting, "scenario": a.scenario,
-                                "units": "million EUR"})
+                records.append(
+                    {
+                        "horizon": str(h),
+                        "horizon_years": _horizon_name(a, h),
+                        "scope": str(scope),
+                        "confidence": float(c),
+                        "budget": float(v),
+                        "budget_mcse": float(e),
+                        "variable": variable,
+                        "netting": args.netting,
+                        "scenario": a.scenario,
+                        "units": "million EUR",
+                    }
+                )
     cols = [f"{100 * c:g} %" for c in args.confidence]
-    print(_horizon_table(f"Budget needed (EUR million, ± Monte Carlo s.e.), both pillars, {_basis(variable, args.netting)}, scenario {a.scenario}, {ds.sizes['draw']:,} draws", rows, cols))
+    print(
+        _horizon_table(
+            f"Budget needed (EUR million, ± Monte Carlo s.e.), both pillars, {_basis(variable, args.netting)}, "
+            f"scenario {a.scenario}, {ds.sizes['draw']:,} draws",
+            rows,
+            cols,
+        )
+    )
     print(f"\n{word('budgets_do_not_add', 'en')}")
     print(f"seed {ds.attrs['seed_entropy']} (repeat with --seed {ds.attrs['seed_entropy']})")
     _write_policy_set(targets, "budget", records, ds)
@@ -433,17 +571,31 @@ def _cmd_cover(args: argparse.Namespace) -> int:
     prob = coverage_probability(ds, budget, variable, args.netting)
     n = ds.sizes["draw"]
     records = []
-    exact = coverage_over_years(ds, budget) if variable == "shortfall_all_pillars" and args.netting == "pillar" else None
+    exact = (
+        coverage_over_years(ds, budget) if variable == "shortfall_all_pillars" and args.netting == "pillar" else None
+    )
     if exact is not None:
         first, last = exact.attrs["first_year"], exact.attrs["last_year"]
-        print(f"Budget {budget.text} = EUR {exact.attrs['budget']:,.0f} million against the remaining need of exactly {first}-{last} "
-              f"(year profile: each period spread evenly over its years), both pillars, {_basis(variable, args.netting)}, scenario {a.scenario}, {n:,} draws")
+        print(
+            f"Budget {budget.text} = EUR {exact.attrs['budget']:,.0f} million against the remaining need of exactly "
+            f"{first}-{last} "
+            "(year profile: each period spread evenly over its years), both pillars, "
+            f"{_basis(variable, args.netting)}, scenario {a.scenario}, {n:,} draws"
+        )
         for scope in exact["scope"].values:
             p = float(exact.sel(scope=scope))
             se = (p * (1 - p) / n) ** 0.5
             print(f"  {scope:<7} P(covered) = {p:.3f} ±{se:.3f}")
-            records.append({"horizon": f"{first}-{last}", "scope": str(scope), "budget": float(exact.attrs["budget"]),
-                            "probability_covered": p, "mcse": se, "basis": "same years (year profile)"})
+            records.append(
+                {
+                    "horizon": f"{first}-{last}",
+                    "scope": str(scope),
+                    "budget": float(exact.attrs["budget"]),
+                    "probability_covered": p,
+                    "mcse": se,
+                    "basis": "same years (year profile)",
+                }
+            )
         print("\nPer period (the money that falls in each period against that period's whole remaining need):")
     elif budget.years is not None:
         print("(the year-by-year comparison needs pillar netting without add-ons; shown per period only)")
@@ -453,10 +605,28 @@ def _cmd_cover(args: argparse.Namespace) -> int:
             p = float(prob.sel(horizon=h, scope=scope))
             amount = budget.amounts[str(h)]
             se = (p * (1 - p) / n) ** 0.5 if p == p else float("nan")
-            rows[f"{_horizon_name(a, h):<28}{scope:<7}"] = ["-" if amount != amount else f"{amount:,.0f}", "-" if p != p else f"{p:.3f} ±{se:.3f}"]
-            records.append({"horizon": _horizon_name(a, h), "scope": str(scope), "budget": amount,
-                            "probability_covered": p, "mcse": se, "basis": "whole period"})
-    print(_horizon_table(f"Budget {budget.text} (EUR million) against {variable}, {args.netting} netting, scenario {a.scenario}, {n:,} draws", rows, ["budget", "P(covered)"]))
+            rows[f"{_horizon_name(a, h):<28}{scope:<7}"] = [
+                "-" if amount != amount else f"{amount:,.0f}",
+                "-" if p != p else f"{p:.3f} ±{se:.3f}",
+            ]
+            records.append(
+                {
+                    "horizon": _horizon_name(a, h),
+                    "scope": str(scope),
+                    "budget": amount,
+                    "probability_covered": p,
+                    "mcse": se,
+                    "basis": "whole period",
+                }
+            )
+    print(
+        _horizon_table(
+            f"Budget {budget.text} (EUR million) against {variable}, {args.netting} netting, scenario {a.scenario}, "
+            f"{n:,} draws",
+            rows,
+            ["budget", "P(covered)"],
+        )
+    )
     print(f"\nWhere the report's own figures sit on the S-curve of scenario {a.scenario} (P(shortfall <= published)):")
     for r in point_estimate_probability(ds, a):
         print(f"  {r['figure']:<42} {r['published']:>8,.0f}  {r['cumulative_probability']:.3f}")
@@ -478,8 +648,14 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
     names = args.scenario or [p.stem for p in list_scenarios()]
     outputs = _outputs(args, "scenarios", ["scenarios.nc", "scenarios.csv", "provenance.csv"])
     ds = simulate_scenarios(a, names, args.draws, rng=args.seed, method=args.method, workers=args.workers)
-    print(f"Difference from the baseline, both pillars, pillar netting (EUR million; P5 / P50 / P95), {args.draws:,} draws, common random numbers; without and with funderingsherstel")
-    print(f"{'scenario':<28}{'horizon':<28}{'scope':<7}{'basis':<8}{'P5':>9}{'P50':>9}{'P95':>9}   shortfall left P50 [P5-P95]")
+    print(
+        f"Difference from the baseline, both pillars, pillar netting (EUR million; P5 / P50 / P95), {args.draws:,} "
+        "draws, common random numbers; without and with funderingsherstel"
+    )
+    print(
+        f"{'scenario':<28}{'horizon':<28}{'scope':<7}{'basis':<8}{'P5':>9}{'P50':>9}{'P95':>9}   shortfall left P50 "
+        "[P5-P95]"
+    )
     records = []
     for sc in ds["scenario"].values[1:]:
         for h in [*map(str, ds["period"].values), "whole"]:
@@ -491,11 +667,26 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
                     q = np.quantile(diff, [0.05, 0.5, 0.95])
                     r = np.quantile(da.sel(scenario=sc).values, [0.05, 0.5, 0.95])
                     name = _horizon_name(a, h)
-                    print(f"{str(sc)[:27]:<28}{name:<28}{scope:<7}{basis:<8}{q[0]:>9,.0f}{q[1]:>9,.0f}{q[2]:>9,.0f}   {r[1]:,.0f} [{r[0]:,.0f}-{r[2]:,.0f}]")
-                    records.append({"scenario": str(sc), "horizon": h, "horizon_years": name, "scope": str(scope),
-                                    "funderingsherstel": basis, "difference_p05": q[0], "difference_p50": q[1],
-                                    "difference_p95": q[2], "left_p05": r[0], "left_p50": r[1], "left_p95": r[2],
-                                    "units": "million EUR"})
+                    print(
+                        f"{str(sc)[:27]:<28}{name:<28}{scope:<7}{basis:<8}{q[0]:>9,.0f}{q[1]:>9,.0f}{q[2]:>9,.0f}   "
+                        f"{r[1]:,.0f} [{r[0]:,.0f}-{r[2]:,.0f}]"
+                    )
+                    records.append(
+                        {
+                            "scenario": str(sc),
+                            "horizon": h,
+                            "horizon_years": name,
+                            "scope": str(scope),
+                            "funderingsherstel": basis,
+                            "difference_p05": q[0],
+                            "difference_p50": q[1],
+                            "difference_p95": q[2],
+                            "left_p05": r[0],
+                            "left_p50": r[1],
+                            "left_p95": r[2],
+                            "units": "million EUR",
+                        }
+                    )
     with outputs:
         write_netcdf(public_attrs(ds), outputs.path("scenarios.nc"))
         _write_policy(outputs, ["scenarios.csv", "provenance.csv"], records, ds)
@@ -529,7 +720,19 @@ def _cmd_report(args: argparse.Namespace) -> int:
     def say(msg: str) -> None:
         print(f"  [{time.perf_counter() - start:6.1f} s] {msg}", file=sys.stderr, flush=True)
 
-    folder = build_report(a, out, args.draws, rng=args.seed, method=args.method, workers=args.workers, lang=args.lang, force=args.force, force_folder=args.force_folder, progress=say, results=results)
+    folder = build_report(
+        a,
+        out,
+        args.draws,
+        rng=args.seed,
+        method=args.method,
+        workers=args.workers,
+        lang=args.lang,
+        force=args.force,
+        force_folder=args.force_folder,
+        progress=say,
+        results=results,
+    )
     import xarray as xr
 
     with xr.open_dataset(folder / "results.nc") as written:
@@ -630,9 +833,11 @@ def _cmd_bridge(args: argparse.Namespace) -> int:
         return format_number(v, 0, args.lang)
 
     print(
-        ("Brug van het cijfer van Rebel naar de gesimuleerde kwantielen, beide pijlers, {p} (€ mln.; ± s.e.)"
-         if nl else "Bridge from Rebel's figure to the simulated quantiles, both pillars, {p} (EUR million; ± s.e.)"
-         ).format(p=horizon[0]["period"])
+        (
+            "Brug van het cijfer van Rebel naar de gesimuleerde kwantielen, beide pijlers, {p} (€ mln.; ± s.e.)"
+            if nl
+            else "Bridge from Rebel's figure to the simulated quantiles, both pillars, {p} (EUR million; ± s.e.)"
+        ).format(p=horizon[0]["period"])
     )
     cells: dict[tuple, list[dict]] = {}
     for r in horizon:
@@ -678,5 +883,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # an internal error: one line unless debugging
         if os.environ.get("NPLV_SIM_DEBUG"):
             raise
-        print(f"nplv-sim: internal error: {type(exc).__name__}: {one_line(str(exc))} (set NPLV_SIM_DEBUG=1 for details)", file=sys.stderr)
+        print(
+            f"nplv-sim: internal error: {type(exc).__name__}: {one_line(str(exc))} (set NPLV_SIM_DEBUG=1 for details)",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL

@@ -61,12 +61,24 @@ def simulate_scenarios(
     seed = np.random.SeedSequence(entropy, spawn_key=spawn_key)
     runs = [simulate(v, draws, rng=seed, method=method, chunk_size=chunk_size, workers=workers) for v in variants]
     drop = [k for k in runs[0].data_vars if k.startswith("correlation_")]
-    ds = xr.concat([r.drop_vars(drop) for r in runs], dim=xr.DataArray(names, dims="scenario", name="scenario"), coords="minimal", compat="override", combine_attrs="override")
+    ds = xr.concat(
+        [r.drop_vars(drop) for r in runs],
+        dim=xr.DataArray(names, dims="scenario", name="scenario"),
+        coords="minimal",
+        compat="override",
+        combine_attrs="override",
+    )
     ds = ds.merge(runs[0][drop])
     for var in ("shortfall", "shortfall_all_pillars", "shortfall_by_year"):
         diff = ds[var] - ds[var].sel(scenario=BASELINE)
         ds[f"{var}_difference"] = diff.assign_attrs(
-            {**ds[var].attrs, "long_name": f"Verschil met basis: {ds[var].attrs['long_name']}", "long_name_nl": f"Verschil met basis: {ds[var].attrs['long_name']}", "long_name_en": f"Difference from baseline: {ds[var].attrs['long_name_en']}", "description": "Scenario minus baseline, draw by draw (common random numbers)."}
+            {
+                **ds[var].attrs,
+                "long_name": f"Verschil met basis: {ds[var].attrs['long_name']}",
+                "long_name_nl": f"Verschil met basis: {ds[var].attrs['long_name']}",
+                "long_name_en": f"Difference from baseline: {ds[var].attrs['long_name_en']}",
+                "description": "Scenario minus baseline, draw by draw (common random numbers).",
+            }
         )
     ds["scenario"].attrs.update(long_name="Scenario", long_name_en="Scenario")
     ds = ds.assign_coords(

@@ -60,7 +60,11 @@ def _rank_matrix(a: Assumptions, random_names: list[str]) -> np.ndarray | None:
                     continue  # an input held fixed has nothing to correlate
                 p, q = pos[ni], pos[nj]
                 if not np.isnan(declared[p, q]) and abs(declared[p, q] - rho) > 1e-12:
-                    raise AssumptionsError(a.path, where, f"rho: {ni!r} and {nj!r} are given two correlations ({declared[p, q]:g} and {rho:g})")
+                    raise AssumptionsError(
+                        a.path,
+                        where,
+                        f"rho: {ni!r} and {nj!r} are given two correlations ({declared[p, q]:g} and {rho:g})",
+                    )
                 declared[p, q] = declared[q, p] = rho
                 any_declared = True
     return declared if any_declared else None
@@ -114,9 +118,11 @@ def compile_assumptions(a: Assumptions, deterministic: bool = False) -> Compiled
         t = x.targets
         if x.effect == "need_multiplier":
             mask = np.zeros((n_c, n_p), dtype=bool)
-            rows = [comp_idx[c] for c in t["components"]] if "components" in t else [
-                i for i, c in enumerate(comps) if c.pillar in t["pillars"]
-            ]
+            rows = (
+                [comp_idx[c] for c in t["components"]]
+                if "components" in t
+                else [i for i, c in enumerate(comps) if c.pillar in t["pillars"]]
+            )
             for r in rows:
                 for p in t["periods"]:
                     mask[r, period_idx[p]] = True
@@ -129,7 +135,9 @@ def compile_assumptions(a: Assumptions, deterministic: bool = False) -> Compiled
         elif x.effect in ("funding_multiplier", "starts_realisation"):
             mask = np.zeros(len(sources), dtype=bool)
             mask[[src_idx[s] for s in t["sources"]]] = True
-            funding.append(core_model.FundingEffect(k, mask, t["part"] in ("rijk", "both"), t["part"] in ("cofin", "both")))
+            funding.append(
+                core_model.FundingEffect(k, mask, t["part"] in ("rijk", "both"), t["part"] in ("cofin", "both"))
+            )
             if x.effect == "starts_realisation":
                 comp_mask = np.isin(np.arange(n_c), [comp_idx[c] for c in t["components"]])
                 first, then = (period_idx[p] for p in t["periods"])
@@ -215,11 +223,20 @@ def compile_assumptions(a: Assumptions, deterministic: bool = False) -> Compiled
             repaired = nearest_correlation(target)
             gap = float(np.abs(repaired - target).max())
             if gap > MAX_REPAIR:
-                raise AssumptionsError(a.path, "correlation", f"the declared correlations are far from a valid matrix (repair would move an entry by {gap:.2f}); check the signs and sizes")
+                raise AssumptionsError(
+                    a.path,
+                    "correlation",
+                    "the declared correlations are far from a valid matrix (repair would move an entry by "
+                    f"{gap:.2f}); check the signs and sizes",
+                )
             i, j = np.unravel_index(int(np.argmax(np.abs(repaired - target))), target.shape)
             pair = f"{random_names[i]} ~ {random_names[j]}: {target[i, j]:.2f} -> {repaired[i, j]:.2f}"
-            warnings.warn(f"{Path(a.path).name}: declared correlations are not a valid matrix; repaired to the nearest "
-                          f"one, largest change {pair}", CorrelationWarning, stacklevel=3)
+            warnings.warn(
+                f"{Path(a.path).name}: declared correlations are not a valid matrix; repaired to the nearest "
+                f"one, largest change {pair}",
+                CorrelationWarning,
+                stacklevel=3,
+            )
             target = repaired
         pearson = spearman_to_pearson(target)
         np.fill_diagonal(pearson, 1.0)

@@ -18,6 +18,7 @@ from .outputs import REGISTRY
 
 __all__ = [
     "BASES",
+    "COORD_LABELS",
     "GROUPS",
     "LANGS",
     "TERMS",
@@ -88,6 +89,18 @@ EXPLAIN: dict[str, tuple[str, str]] = {
                     "chapter 2 of Rebel) and any other add-on switched on"),
     "wbi": ("Wbi-geld telt als dekking alleen voor zover het in een trekking wordt toegekend (onzekere invoer U2)",
             "Wbi money counts as funding only as far as a draw allocates it (uncertain input U2)"),
+}
+
+# Dimension names as long_name attributes of coordinates: name -> (English, Dutch)
+COORD_LABELS: dict[str, tuple[str, str]] = {
+    "draw": ("Monte Carlo draw", "Trekking"),
+    "pillar": ("Pillar", "Pijler"),
+    "period": ("Period", "Periode"),
+    "scope": ("Scope (total or Rijk share)", "Reikwijdte (totaal of Rijksdeel)"),
+    "netting": ("Netting method", "Verrekeningsmethode"),
+    "component": ("Component or theme", "Onderdeel of thema"),
+    "input": ("Uncertain input", "Onzekere invoer"),
+    "quantile": ("Quantile", "Kwantiel"),
 }
 
 # Uncertainty groups (``input_group``; MODEL.md section 3): id -> (Dutch, English)

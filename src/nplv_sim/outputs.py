@@ -164,7 +164,13 @@ class OutputVariable:
         """netCDF attributes: Dutch ``long_name`` (for plot labels), both languages, units."""
         en = self.long_name_en.format(horizon=layout.horizon)
         nl = self.long_name_nl.format(horizon=layout.horizon)
-        return {"long_name": nl, "long_name_en": en, "long_name_nl": nl, "description": self.description, "units": self.units}
+        return {
+            "long_name": nl,
+            "long_name_en": en,
+            "long_name_nl": nl,
+            "description": self.description,
+            "units": self.units,
+        }
 
     def cells(self, layout: Layout) -> int:
         """Values per draw."""
@@ -184,85 +190,160 @@ _CELL = ("pillar", "period", "scope", "netting")
 
 REGISTRY: tuple[OutputVariable, ...] = (
     OutputVariable(
-        "shortfall", _CELL, "Remaining need (shortfall)", "Restopgave",
+        "shortfall",
+        _CELL,
+        "Remaining need (shortfall)",
+        "Restopgave",
         "Gross need minus arranged funding, Rebel's headline basis (excluding add-ons such as "
         "funderingsherstel). Negative = surplus.",
-        source="shortfall", prob_positive=True, in_table=True, basis="excl_addons",
+        source="shortfall",
+        prob_positive=True,
+        in_table=True,
+        basis="excl_addons",
     ),
     OutputVariable(
-        "shortfall_incl_addons", _CELL, "Remaining need including add-ons",
+        "shortfall_incl_addons",
+        _CELL,
+        "Remaining need including add-ons",
         "Restopgave inclusief aanvullende ramingen",
         "As shortfall, including add-ons (funderingsherstel and any other enabled add-on).",
-        source="shortfall_incl_addons", prob_positive=True, in_table=True, basis="incl_addons",
+        source="shortfall_incl_addons",
+        prob_positive=True,
+        in_table=True,
+        basis="incl_addons",
     ),
     OutputVariable(
-        "shortfall_all_pillars", _CELL[1:], "Remaining need, both pillars", "Totale restopgave (beide pijlers)",
+        "shortfall_all_pillars",
+        _CELL[1:],
+        "Remaining need, both pillars",
+        "Totale restopgave (beide pijlers)",
         "Sum of the shortfall over pillars (Table 1 of the report).",
-        lambda t, _: np.add.reduce(t["shortfall"], axis=0), store="derived", prob_positive=True, in_table=True, basis="excl_addons",
+        lambda t, _: np.add.reduce(t["shortfall"], axis=0),
+        store="derived",
+        prob_positive=True,
+        in_table=True,
+        basis="excl_addons",
     ),
     OutputVariable(
-        "shortfall_all_pillars_incl_addons", _CELL[1:], "Remaining need, both pillars, including add-ons",
-        "Totale restopgave inclusief aanvullende ramingen", "Sum over pillars, including add-ons.",
-        lambda t, _: np.add.reduce(t["shortfall_incl_addons"], axis=0), store="derived", prob_positive=True,
-        in_table=True, basis="incl_addons",
+        "shortfall_all_pillars_incl_addons",
+        _CELL[1:],
+        "Remaining need, both pillars, including add-ons",
+        "Totale restopgave inclusief aanvullende ramingen",
+        "Sum over pillars, including add-ons.",
+        lambda t, _: np.add.reduce(t["shortfall_incl_addons"], axis=0),
+        store="derived",
+        prob_positive=True,
+        in_table=True,
+        basis="incl_addons",
     ),
     OutputVariable(
-        "shortfall_per_year", _CELL[1:], "Remaining need per year, both pillars", "Resterende jaarlijkse opgave",
+        "shortfall_per_year",
+        _CELL[1:],
+        "Remaining need per year, both pillars",
+        "Resterende jaarlijkse opgave",
         "shortfall_all_pillars divided by the number of years in the period.",
         lambda t, lay: t["shortfall_all_pillars"] / lay.period_years[:, None, None, None],
-        store="derived", prob_positive=True, in_table=True, units="million EUR per year", basis="excl_addons",
+        store="derived",
+        prob_positive=True,
+        in_table=True,
+        units="million EUR per year",
+        basis="excl_addons",
     ),
     OutputVariable(
-        "shortfall_all_periods", _CELL[2:], "Remaining need {horizon}, both pillars",
-        "Totale restopgave {horizon} (beide pijlers)", "Sum of shortfall_all_pillars over the periods.",
-        lambda t, _: np.add.reduce(t["shortfall_all_pillars"], axis=0), store="derived", prob_positive=True,
-        in_table=True, basis="excl_addons",
+        "shortfall_all_periods",
+        _CELL[2:],
+        "Remaining need {horizon}, both pillars",
+        "Totale restopgave {horizon} (beide pijlers)",
+        "Sum of shortfall_all_pillars over the periods.",
+        lambda t, _: np.add.reduce(t["shortfall_all_pillars"], axis=0),
+        store="derived",
+        prob_positive=True,
+        in_table=True,
+        basis="excl_addons",
     ),
     OutputVariable(
-        "shortfall_all_periods_incl_addons", _CELL[2:], "Remaining need {horizon}, both pillars, including add-ons",
+        "shortfall_all_periods_incl_addons",
+        _CELL[2:],
+        "Remaining need {horizon}, both pillars, including add-ons",
         "Totale restopgave {horizon} inclusief aanvullende ramingen",
         "Sum of shortfall_all_pillars_incl_addons over the periods.",
-        lambda t, _: np.add.reduce(t["shortfall_all_pillars_incl_addons"], axis=0), store="derived",
-        prob_positive=True, in_table=True, basis="incl_addons",
+        lambda t, _: np.add.reduce(t["shortfall_all_pillars_incl_addons"], axis=0),
+        store="derived",
+        prob_positive=True,
+        in_table=True,
+        basis="incl_addons",
     ),
     OutputVariable(
         "need", _CELL[:3], "Gross need", "Opgave", "Gross need by pillar, headline basis.", source="need_pillar"
     ),
     OutputVariable(
-        "funding", _CELL[:3], "Arranged funding", "Dekking", "Funding already arranged, by pillar, after realisation.",
+        "funding",
+        _CELL[:3],
+        "Arranged funding",
+        "Dekking",
+        "Funding already arranged, by pillar, after realisation.",
         source="funding_pillar",
     ),
     OutputVariable(
-        "need_incl_addons", _CELL[:3], "Gross need including add-ons", "Opgave inclusief aanvullende ramingen",
-        "Gross need by pillar with add-ons.", source="need_pillar_incl_addons",
+        "need_incl_addons",
+        _CELL[:3],
+        "Gross need including add-ons",
+        "Opgave inclusief aanvullende ramingen",
+        "Gross need by pillar with add-ons.",
+        source="need_pillar_incl_addons",
     ),
     OutputVariable(
-        "component_need", ("component", "period", "scope"), "Gross need by component", "Opgave per onderdeel",
-        "Gross need per component or theme.", source="need", detail=True,
+        "component_need",
+        ("component", "period", "scope"),
+        "Gross need by component",
+        "Opgave per onderdeel",
+        "Gross need per component or theme.",
+        source="need",
+        detail=True,
     ),
     OutputVariable(
-        "component_funding", ("component", "period", "scope"), "Arranged funding by component",
-        "Dekking per onderdeel", "Funding allocated to each component or theme.", source="funding", detail=True,
+        "component_funding",
+        ("component", "period", "scope"),
+        "Arranged funding by component",
+        "Dekking per onderdeel",
+        "Funding allocated to each component or theme.",
+        source="funding",
+        detail=True,
     ),
     OutputVariable(
-        "component_shortfall", ("component", "period", "scope"), "Remaining need by component",
-        "Restopgave per onderdeel", "Need minus funding per component.",
-        lambda t, _: t["component_need"] - t["component_funding"], store="derived", detail=True,
+        "component_shortfall",
+        ("component", "period", "scope"),
+        "Remaining need by component",
+        "Restopgave per onderdeel",
+        "Need minus funding per component.",
+        lambda t, _: t["component_need"] - t["component_funding"],
+        store="derived",
+        detail=True,
     ),
     OutputVariable(
-        "input_value", ("input",), "Drawn input value", "Getrokken invoerwaarde",
+        "input_value",
+        ("input",),
+        "Drawn input value",
+        "Getrokken invoerwaarde",
         "The value of each uncertain input in each draw; units in the input_unit coordinate.",
-        source="inputs", store="inputs", units="see input_unit",
+        source="inputs",
+        store="inputs",
+        units="see input_unit",
     ),
     OutputVariable(
-        "shortfall_by_year", ("year", "scope"), "Remaining need by year, both pillars",
+        "shortfall_by_year",
+        ("year", "scope"),
+        "Remaining need by year, both pillars",
         "Restopgave per jaar (beide pijlers)",
         "Pillar netting. Period need and arranged funding spread evenly over the period's years; scenario money "
         "per year in its own years.",
-        _by_year, store="derived", prob_positive=True, units="million EUR per year", basis="excl_addons",
+        _by_year,
+        store="derived",
+        prob_positive=True,
+        units="million EUR per year",
+        basis="excl_addons",
     ),
 )
-
 
 
 def variable(name: str) -> OutputVariable | None:
@@ -282,9 +363,7 @@ def engine_outputs(detail: bool) -> tuple[str, ...]:
     return tuple(v.source for v in selected(detail) if v.source and v.source != "inputs")
 
 
-def derive(
-    engine: Mapping[str, np.ndarray], layout: Layout, wanted: Sequence[OutputVariable]
-) -> dict[str, np.ndarray]:
+def derive(engine: Mapping[str, np.ndarray], layout: Layout, wanted: Sequence[OutputVariable]) -> dict[str, np.ndarray]:
     """Every variable in ``wanted`` from the engine's draws-last arrays.
 
     ``engine`` holds the engine outputs under their engine names and the inputs under

@@ -16,8 +16,16 @@ from .schema import Assumptions
 from .summary import quantile_mcse
 from .tomlreader import MAX_AMOUNT
 
-__all__ = ["Budget", "budget_for_confidence", "by_horizon", "coverage_over_years", "coverage_probability",
-           "double_counting", "parse_budget", "point_estimate_probability"]
+__all__ = [
+    "Budget",
+    "budget_for_confidence",
+    "by_horizon",
+    "coverage_over_years",
+    "coverage_probability",
+    "double_counting",
+    "parse_budget",
+    "point_estimate_probability",
+]
 
 OVERALL = "whole"  # the whole horizon beside the periods; its years come from the facts file
 
@@ -59,8 +67,10 @@ def check_budget_text(text: str, years: str | None = None) -> tuple[float, bool]
         raise NplvError(f"budget {text!r}: give an amount in EUR million, e.g. 945, or per year, e.g. 135/yr")
     amount = float(m.group(1))
     if not math.isfinite(amount) or amount > MAX_AMOUNT:
-        raise NplvError(f"budget {text[:20]!r}{'...' if len(text) > 20 else ''}: at most {MAX_AMOUNT:g} "
-                        "(EUR million); amounts are in EUR million")
+        raise NplvError(
+            f"budget {text[:20]!r}{'...' if len(text) > 20 else ''}: at most {MAX_AMOUNT:g} "
+            "(EUR million); amounts are in EUR million"
+        )
     per_year = bool(m.group(2))
     if years and not per_year:
         raise NplvError("--years goes with a per-year budget such as 135/yr")
@@ -117,7 +127,9 @@ def by_horizon(ds: xr.Dataset, variable: str = "shortfall_all_pillars", netting:
     return xr.concat([da, overall], dim="period").rename(period="horizon").assign_attrs(da.attrs)
 
 
-def coverage_probability(ds: xr.Dataset, budget: Budget, variable: str = "shortfall_all_pillars", netting: str = "pillar") -> xr.DataArray:
+def coverage_probability(
+    ds: xr.Dataset, budget: Budget, variable: str = "shortfall_all_pillars", netting: str = "pillar"
+) -> xr.DataArray:
     """P(shortfall <= budget) per horizon (and scope, scenario where present).
 
     Returns
@@ -126,9 +138,16 @@ def coverage_probability(ds: xr.Dataset, budget: Budget, variable: str = "shortf
         Probabilities; NaN where the budget says nothing about a horizon.
     """
     da = by_horizon(ds, variable, netting)
-    amounts = xr.DataArray([budget.amounts[h] for h in da["horizon"].values], dims="horizon", coords={"horizon": da["horizon"]})
+    amounts = xr.DataArray(
+        [budget.amounts[h] for h in da["horizon"].values], dims="horizon", coords={"horizon": da["horizon"]}
+    )
     prob = (da <= amounts).mean("draw").where(np.isfinite(amounts))
-    return prob.assign_attrs(units="1", long_name="Kans dat het budget de restopgave dekt", long_name_en="Probability that the budget covers the remaining need", budget=budget.text)
+    return prob.assign_attrs(
+        units="1",
+        long_name="Kans dat het budget de restopgave dekt",
+        long_name_en="Probability that the budget covers the remaining need",
+        budget=budget.text,
+    )
 
 
 def coverage_over_years(ds: xr.Dataset, budget: Budget) -> xr.DataArray | None:
@@ -144,9 +163,14 @@ def coverage_over_years(ds: xr.Dataset, budget: Budget) -> xr.DataArray | None:
     da = ds["shortfall_by_year"].sel(year=slice(first, last)).sum("year")
     money = budget.per_year * (last - first + 1)
     prob = (da <= money).mean("draw")
-    return prob.assign_attrs(units="1", budget=money, first_year=first, last_year=last,
-                             long_name="Kans dat het budget de restopgave in dezelfde jaren dekt",
-                             long_name_en="Probability that the budget covers the remaining need of the same years")
+    return prob.assign_attrs(
+        units="1",
+        budget=money,
+        first_year=first,
+        last_year=last,
+        long_name="Kans dat het budget de restopgave in dezelfde jaren dekt",
+        long_name_en="Probability that the budget covers the remaining need of the same years",
+    )
 
 
 def double_counting(a: Assumptions, budget: Budget) -> str | None:
@@ -159,11 +183,19 @@ def double_counting(a: Assumptions, budget: Budget) -> str | None:
     if not overlap:
         return None
     rijk = sum(r for y, _, r in a.scenario_year_funding if y in overlap)
-    return (f"scenario {a.scenario} already counts EUR {rijk:,.0f} million of Rijk funding in {overlap[0]}-{overlap[-1]}; "
-            f"the budget {budget.text} comes on top of it, so the same money may be counted twice")
+    return (
+        f"scenario {a.scenario} already counts EUR {rijk:,.0f} million of Rijk funding in "
+        f"{overlap[0]}-{overlap[-1]}; "
+        f"the budget {budget.text} comes on top of it, so the same money may be counted twice"
+    )
 
 
-def budget_for_confidence(ds: xr.Dataset, confidence: Sequence[float] = (0.5, 0.85, 0.95), variable: str = "shortfall_all_pillars", netting: str = "pillar") -> xr.Dataset:
+def budget_for_confidence(
+    ds: xr.Dataset,
+    confidence: Sequence[float] = (0.5, 0.85, 0.95),
+    variable: str = "shortfall_all_pillars",
+    netting: str = "pillar",
+) -> xr.Dataset:
     """Budget needed to cover the shortfall with the given probabilities.
 
     The budget for confidence ``c`` is the ``c``-quantile of the shortfall: a budget of
@@ -179,8 +211,12 @@ def budget_for_confidence(ds: xr.Dataset, confidence: Sequence[float] = (0.5, 0.
         raise NplvError(f"confidence levels must lie strictly between 0 and 1, got {conf}")
     da = by_horizon(ds, variable, netting)
     out = xr.Dataset()
-    out["budget"] = da.quantile(conf, dim="draw").assign_attrs(units=da.attrs.get("units", ""), long_name="Benodigd budget", long_name_en="Budget needed")
-    out["budget_mcse"] = quantile_mcse(da, conf).assign_attrs(units=da.attrs.get("units", ""), long_name_en="Monte Carlo standard error of the budget")
+    out["budget"] = da.quantile(conf, dim="draw").assign_attrs(
+        units=da.attrs.get("units", ""), long_name="Benodigd budget", long_name_en="Budget needed"
+    )
+    out["budget_mcse"] = quantile_mcse(da, conf).assign_attrs(
+        units=da.attrs.get("units", ""), long_name_en="Monte Carlo standard error of the budget"
+    )
     return out
 
 
@@ -195,5 +231,12 @@ def point_estimate_probability(ds: xr.Dataset, a: Assumptions) -> list[dict[str,
             da = ds["shortfall_all_pillars"].sel(period=p.period, scope=p.scope, netting="pillar")
         else:
             da = ds["shortfall"].sel(pillar=p.pillar, period=p.period, scope=p.scope, netting="pillar")
-        rows.append({"figure": p.figure, "published": p.value, "source": p.source, "cumulative_probability": float((da <= p.value).mean("draw"))})
+        rows.append(
+            {
+                "figure": p.figure,
+                "published": p.value,
+                "source": p.source,
+                "cumulative_probability": float((da <= p.value).mean("draw")),
+            }
+        )
     return rows

@@ -135,11 +135,14 @@ def check_results(ds: xr.Dataset, path: Path | str) -> None:
     if missing_attrs:
         raise NplvError(f"{path}: results file lacks the provenance attribute {missing_attrs[0]!r}; "
                         "it cannot be traced to its assumptions")
+    if "draw" not in ds.dims:
+        raise NplvError(f"{path}: holds summaries, not draws (a `run --stream` or `--precision` file?); a report "
+                        "needs the draws of `nplv-sim run`")
     if missing_vars:
         raise NplvError(f"{path}: results file from nplv-sim {ds.attrs.get('nplv_sim_version')} lacks "
                         f"{missing_vars[0]!r}; rerun `nplv-sim run` with this version")
-    if "draw" not in ds.dims or ds.sizes["draw"] < 2:
-        raise NplvError(f"{path}: results file holds no draws (a --stream summary?); a report needs the draws")
+    if ds.sizes["draw"] < 2:
+        raise NplvError(f"{path}: results file holds {ds.sizes['draw']} draw; a report needs at least two")
 
 
 def _sha256(path: Path) -> str:

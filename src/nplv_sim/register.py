@@ -15,6 +15,7 @@ from .schema import Assumptions
 
 __all__ = ["register_markdown", "register_markdown_nl"]
 
+
 def _fmt(v: float) -> str:
     if v == 0:
         return "0"
@@ -24,7 +25,10 @@ def _fmt(v: float) -> str:
 
 
 def _params(params) -> str:
-    return ", ".join(f"{k} = {list(v) if isinstance(v, (list, tuple)) else _fmt(v) if isinstance(v, (int, float)) else v}" for k, v in params.items())
+    return ", ".join(
+        f"{k} = {list(v) if isinstance(v, (list, tuple)) else _fmt(v) if isinstance(v, (int, float)) else v}"
+        for k, v in params.items()
+    )
 
 
 def register_markdown(a: Assumptions, lang: str = "en") -> str:
@@ -67,7 +71,10 @@ def register_markdown(a: Assumptions, lang: str = "en") -> str:
         groups.setdefault(x.group, []).append(x)
     for g in sorted(groups, key=lambda k: (k in ("uplift", "R"), k == "R", k)):
         lines += [f"## {g} — {group_label(g, 'en')}", ""]
-        lines += ["| input | EN / NL | law and parameters | P5 | P50 | P95 | baseline | unit | source | rationale |", "|---|---|---|---:|---:|---:|---:|---|---|---|"]
+        lines += [
+            "| input | EN / NL | law and parameters | P5 | P50 | P95 | baseline | unit | source | rationale |",
+            "|---|---|---|---:|---:|---:|---:|---|---|---|",
+        ]
         for x in groups[g]:
             p5, p50, p95 = x.law.ppf(np.array([0.05, 0.5, 0.95]))
             state = "" if x.enabled else " *(off)*"
@@ -76,14 +83,34 @@ def register_markdown(a: Assumptions, lang: str = "en") -> str:
                 f"{_fmt(p5)} | {_fmt(p50)} | {_fmt(p95)} | {_fmt(x.baseline)} | {x.unit} | {x.source} | {x.rationale} |"
             )
         lines.append("")
-    lines += ["## U10 — Correlations (Spearman rank, Gaussian copula)", "", "| inputs | rho | source | rationale |", "|---|---:|---|---|"]
+    lines += [
+        "## U10 — Correlations (Spearman rank, Gaussian copula)",
+        "",
+        "| inputs | rho | source | rationale |",
+        "|---|---:|---|---|",
+    ]
     for c in a.correlations:
         lines.append(f"| {', '.join(f'`{n}`' for n in c.inputs)} | {c.rho:g} | {c.source} | {c.rationale} |")
-    lines += ["", "## Add-ons outside the headline / Aanvullende ramingen", "", "| add-on | parts | on | source | rationale |", "|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Add-ons outside the headline / Aanvullende ramingen",
+        "",
+        "| add-on | parts | on | source | rationale |",
+        "|---|---|---|---|---|",
+    ]
     for ad in a.addons:
         parts = ", ".join(f"{k} {v:g}" for k, v in ad.parts.items())
-        lines.append(f"| {ad.label_en} / {ad.label_nl} | {parts} | {'yes' if ad.enabled else 'no'} | {ad.source} | {ad.rationale} |")
-    lines += ["", "## Conditional funding", "", "| name | component | pro-rata Rijk amount | source | rationale |", "|---|---|---|---|---|"]
+        lines.append(
+            f"| {ad.label_en} / {ad.label_nl} | {parts} | {'yes' if ad.enabled else 'no'} | {ad.source} | "
+            f"{ad.rationale} |"
+        )
+    lines += [
+        "",
+        "## Conditional funding",
+        "",
+        "| name | component | pro-rata Rijk amount | source | rationale |",
+        "|---|---|---|---|---|",
+    ]
     for e in a.extra_funding:
         amounts = ", ".join(f"{k} {v:g}" for k, v in e.pro_rata.items())
         lines.append(f"| {e.label_en} / {e.label_nl} | {e.component} | {amounts} | {e.source} | {e.rationale} |")
@@ -91,9 +118,17 @@ def register_markdown(a: Assumptions, lang: str = "en") -> str:
     return "\n".join(lines)
 
 
-_LAWS_NL = {"lognormal": "lognormaal", "uniform": "uniform", "beta": "bèta", "bernoulli": "Bernoulli (ja/nee)",
-            "discrete": "discreet", "fixed": "vast", "normal": "normaal", "triangular": "driehoek",
-            "truncnormal": "afgeknot normaal"}
+_LAWS_NL = {
+    "lognormal": "lognormaal",
+    "uniform": "uniform",
+    "beta": "bèta",
+    "bernoulli": "Bernoulli (ja/nee)",
+    "discrete": "discreet",
+    "fixed": "vast",
+    "normal": "normaal",
+    "triangular": "driehoek",
+    "truncnormal": "afgeknot normaal",
+}
 
 
 def register_markdown_nl(a: Assumptions) -> str:
@@ -103,27 +138,40 @@ def register_markdown_nl(a: Assumptions) -> str:
     rationale marked ``[en]``, and the count of those is stated at the top.
     """
     missing = [x.name for x in a.inputs if not x.rationale_nl]
-    lines = ["# Register van aannames", "",
-             f"Gegenereerd door `nplv-sim register --lang nl` uit `{a.path.rsplit('/', 1)[-1]}` "
-             f"(sha256 {a.sha256}) en het feitenbestand. Bron van de cijfers: {a.facts.report}.", "",
-             "P5 / P50 / P95 zijn percentielen van de invoer zelf. De basiswaarde reproduceert het rapport. "
-             "Invoer die *uit* staat blijft op de basiswaarde.", ""]
+    lines = [
+        "# Register van aannames",
+        "",
+        f"Gegenereerd door `nplv-sim register --lang nl` uit `{a.path.rsplit('/', 1)[-1]}` "
+        f"(sha256 {a.sha256}) en het feitenbestand. Bron van de cijfers: {a.facts.report}.",
+        "",
+        "P5 / P50 / P95 zijn percentielen van de invoer zelf. De basiswaarde reproduceert het rapport. "
+        "Invoer die *uit* staat blijft op de basiswaarde.",
+        "",
+    ]
     if missing:
-        lines += [f"{len(missing)} toelichtingen staan alleen in het Engels in het aannamebestand (gemarkeerd met "
-                  f"[en]): {', '.join(f'`{n}`' for n in missing)}.", ""]
+        lines += [
+            f"{len(missing)} toelichtingen staan alleen in het Engels in het aannamebestand (gemarkeerd met "
+            f"[en]): {', '.join(f'`{n}`' for n in missing)}.",
+            "",
+        ]
     groups: dict[str, list] = {}
     for x in a.inputs:
         groups.setdefault(x.group, []).append(x)
     for g in sorted(groups, key=lambda k: (k == "uplift", k)):
-        lines += [f"## {g} — {group_label(g, 'nl')}", "",
-                  "| invoer | verdeling | P5 | P50 | P95 | basiswaarde | eenheid | bron | toelichting |",
-                  "|---|---|---:|---:|---:|---:|---|---|---|"]
+        lines += [
+            f"## {g} — {group_label(g, 'nl')}",
+            "",
+            "| invoer | verdeling | P5 | P50 | P95 | basiswaarde | eenheid | bron | toelichting |",
+            "|---|---|---:|---:|---:|---:|---|---|---|",
+        ]
         for x in groups[g]:
             p5, p50, p95 = x.law.ppf(np.array([0.05, 0.5, 0.95]))
             state = "" if x.enabled else " *(uit)*"
             why = x.rationale_nl or (f"[en] {x.rationale}" if x.rationale else "")
             p5, p50, p95, base = (format_significant(v, 3, "nl") for v in (p5, p50, p95, x.baseline))
-            lines.append(f"| {x.label_nl}{state} | {_LAWS_NL.get(x.distribution, x.distribution)} | {p5} | {p50} | "
-                         f"{p95} | {base} | {unit_label(x.unit, 'nl')} | {x.source} | {why} |")
+            lines.append(
+                f"| {x.label_nl}{state} | {_LAWS_NL.get(x.distribution, x.distribution)} | {p5} | {p50} | "
+                f"{p95} | {base} | {unit_label(x.unit, 'nl')} | {x.source} | {why} |"
+            )
         lines.append("")
     return "\n".join(lines)

@@ -481,7 +481,8 @@ def render_html(a: Assumptions, ds: xr.Dataset, summary: xr.Dataset, figs: list[
         lang=lang, t=_TEXT[lang], methods=render_methods(a, ds, summary, lang),
         headline=_headline(rows, a.facts.periods, lang),
         appendix={"head": head[1:], "parts": _by_basis(body), "basis": basis_note(lang)},
-        figures=figures, scenarios=_scenario_table(scen, a.facts.periods, lang) if scen is not None else None,
+        figures=figures, figures_note=basis_note(lang, scope=None),
+        scenarios=_scenario_table(scen, a.facts.periods, lang) if scen is not None else None,
         sobol=sobol, position=_position(ds, a, lang), register=_register(a, lang),
         reconciliation=_reconciliation(reconcile(a), a, lang), provenance=provenance_rows(ds, lang), files=_FILES)
 
@@ -556,7 +557,7 @@ def build_report(
         say("tables and files")
         rows = appendix_rows(summarize(with_whole_horizon(ds), APPENDIX_QUANTILES), a.facts.published,
                              with_whole_horizon(ds))
-        write_appendix(ds, stage / "tables" / "bijlage", published=a.facts.published)
+        write_appendix(ds, stage / "tables" / "bijlage", published=a.facts.published, lang=lang)
         write_text(stage / "tables" / "reconciliation.csv", reconciliation_csv(reconcile(a)))
         write_text(stage / "tables" / "summary.csv", summary_csv(summary))
         write_text(stage / "tables" / "provenance.csv", provenance_csv(ds))

@@ -16,7 +16,7 @@ from .core.correlation import spearman
 from .core.engine import BLOCK_SIZE, Block, KeepSink, blocks, evaluate_block, execute
 from .core.seeding import STREAM_KEY_SCHEME, RootSeed
 from .finite import check_finite
-from .labels import COORD_LABELS
+from .glossary import COORD_LABELS
 from .schema import Assumptions
 
 __all__ = ["RunPlan", "estimate_bytes", "plan_run", "regenerate", "simulate", "stored", "to_dataset"]
@@ -136,7 +136,8 @@ def plan_run(
         unknown = [v for v in variables if v not in known]
         if not variables or unknown:
             raise validation.InvalidArgument(
-                f"unknown output variable {unknown[0]!r}; known: {', '.join(known)}" if unknown
+                f"unknown output variable {unknown[0]!r}; known: {', '.join(known)}"
+                if unknown
                 else "variables is empty: name at least one output variable"
             )
         wanted = outputs.selected(detail, variables)
@@ -170,7 +171,11 @@ def label_coords(plan: RunPlan, dims) -> dict[str, tuple]:
 
 
 def to_dataset(
-    plan: RunPlan, x: np.ndarray, engine: dict[str, np.ndarray], call: str = "simulate", correlations: bool = True,
+    plan: RunPlan,
+    x: np.ndarray,
+    engine: dict[str, np.ndarray],
+    call: str = "simulate",
+    correlations: bool = True,
     check: bool = True,
 ) -> xr.Dataset:
     """The labelled Dataset of a run from its inputs (K, n) and engine arrays (..., n).
@@ -186,7 +191,9 @@ def to_dataset(
     ds = xr.Dataset(coords={"draw": np.arange(draws)})
     for var in plan.variables:
         ds[var.name] = xr.DataArray(
-            np.moveaxis(values[var.name], -1, 0), dims=("draw", *var.dims), coords=plan.coords(var),
+            np.moveaxis(values[var.name], -1, 0),
+            dims=("draw", *var.dims),
+            coords=plan.coords(var),
             attrs=var.attrs(lay),
         )
     ds = ds.assign_coords(label_coords(plan, ds.dims))
@@ -286,9 +293,12 @@ def stored(ds: xr.Dataset, keep: Sequence[str] = ()) -> xr.Dataset:
     ``attrs['regenerable_variables']`` and comes back with :func:`regenerate`."""
     bad = [k for k in keep if k not in outputs.STORE_GROUPS]
     if bad:
-        raise validation.InvalidArgument(f"keep: unknown group {bad[0]!r}; choose from {', '.join(outputs.STORE_GROUPS)}")
+        raise validation.InvalidArgument(
+            f"keep: unknown group {bad[0]!r}; choose from {', '.join(outputs.STORE_GROUPS)}"
+        )
     drop = [
-        name for name in ds.data_vars
+        name
+        for name in ds.data_vars
         if outputs.variable(name) is not None and outputs.variable(name).store not in ("engine", *keep)
     ]
     out = ds.drop_vars(drop)
@@ -370,13 +380,37 @@ def _add_correlations(ds: xr.Dataset, cm: CompiledModel, x: np.ndarray) -> xr.Da
     dims = ("corr_input", "corr_input_other")
     ds = ds.assign_coords(corr_input=names, corr_input_other=names)
     attrs = {"units": "1", "description": "Spearman rank correlation between inputs"}
-    ds["correlation_declared"] = (dims, cm.declared, {**attrs, "long_name": "Opgegeven rangcorrelatie", "long_name_en": "Declared rank correlation (NaN: none declared, taken as 0)"})
-    ds["correlation_target"] = (dims, cm.target, {**attrs, "long_name": "Doelrangcorrelatie na herstel", "long_name_en": "Rank correlation after repair to a valid matrix"})
+    ds["correlation_declared"] = (
+        dims,
+        cm.declared,
+        {
+            **attrs,
+            "long_name": "Opgegeven rangcorrelatie",
+            "long_name_en": "Declared rank correlation (NaN: none declared, taken as 0)",
+        },
+    )
+    ds["correlation_target"] = (
+        dims,
+        cm.target,
+        {
+            **attrs,
+            "long_name": "Doelrangcorrelatie na herstel",
+            "long_name_en": "Rank correlation after repair to a valid matrix",
+        },
+    )
     if x.shape[1] > 2:
         sample = x[cols, : min(x.shape[1], ACHIEVED_SAMPLE)].T
         with np.errstate(invalid="ignore", divide="ignore"):
             achieved = spearman(sample)
     else:
         achieved = np.full((len(names), len(names)), np.nan)
-    ds["correlation_achieved"] = (dims, achieved, {**attrs, "long_name": "Bereikte rangcorrelatie", "long_name_en": f"Achieved rank correlation in the draws (first {ACHIEVED_SAMPLE:,})"})
+    ds["correlation_achieved"] = (
+        dims,
+        achieved,
+        {
+            **attrs,
+            "long_name": "Bereikte rangcorrelatie",
+            "long_name_en": f"Achieved rank correlation in the draws (first {ACHIEVED_SAMPLE:,})",
+        },
+    )
     return ds

@@ -30,7 +30,25 @@ from .tomlreader import MAX_AMOUNT, Table, read_toml, tables
 __all__ = ["SCENARIO_SCHEMA", "apply_scenario", "list_scenarios", "load_scenario", "scenarios_dir"]
 
 SCENARIO_SCHEMA = "nplv-sim/scenario/1"
-_LAW_KEYS = {"value", "low", "high", "mode", "lambda", "mean", "sd", "mu", "sigma", "median", "interval", "coverage", "alpha", "beta", "p", "values", "probs"}
+_LAW_KEYS = {
+    "value",
+    "low",
+    "high",
+    "mode",
+    "lambda",
+    "mean",
+    "sd",
+    "mu",
+    "sigma",
+    "median",
+    "interval",
+    "coverage",
+    "alpha",
+    "beta",
+    "p",
+    "values",
+    "probs",
+}
 
 
 def scenarios_dir() -> Path:
@@ -100,7 +118,9 @@ def apply_scenario(path: Path, data: dict[str, Any], base: Assumptions) -> Assum
     )
 
 
-def _funding(path: Path, top: Table, base: Assumptions, refs: dict) -> tuple[list[FundingSource], list[tuple[int, float, float]]]:
+def _funding(
+    path: Path, top: Table, base: Assumptions, refs: dict
+) -> tuple[list[FundingSource], list[tuple[int, float, float]]]:
     periods = base.facts.periods
     years = [y for p in periods for y in range(p.first_year, p.last_year + 1)]
     comps = [c for c in base.facts.components]
@@ -111,7 +131,9 @@ def _funding(path: Path, top: Table, base: Assumptions, refs: dict) -> tuple[lis
         name = t.entry.split(".", 1)[1]
         first, last = t.integer("first_year"), t.integer("last_year")
         if first not in years or last not in years or last < first:
-            raise t.error("last_year", f"years {first}-{last} must lie within {years[0]}-{years[-1]}, first before last")
+            raise t.error(
+                "last_year", f"years {first}-{last} must lie within {years[0]}-{years[-1]}, first before last"
+            )
         n_years = last - first + 1
         if t.has("amount_per_year") == t.has("total"):
             raise t.error("amount_per_year", "give either amount_per_year or total (one of the two)")
@@ -204,7 +226,9 @@ def _inputs(path: Path, top: Table, base: Assumptions, refs: dict) -> list:
         if "distribution" in t.data:
             merged.update({k: v for k, v in t.data.items()})
             if "baseline" not in t.data:
-                merged["baseline"] = t.data.get("value", old.baseline) if t.data["distribution"] == "fixed" else old.baseline
+                merged["baseline"] = (
+                    t.data.get("value", old.baseline) if t.data["distribution"] == "fixed" else old.baseline
+                )
         else:
             merged.update({"distribution": old.distribution, **dict(old.params), "baseline": old.baseline})
             merged.update(t.data)

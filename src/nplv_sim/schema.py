@@ -141,6 +141,9 @@ class Facts:
     figures: MappingProxyType
     published: tuple[Published, ...]
     notes: tuple[Note, ...] = ()
+    # The parsed file, for the @references of the uncertainty file and scenarios: the
+    # facts are read (and hashed) once.
+    data: MappingProxyType = field(default_factory=lambda: MappingProxyType({}), repr=False, compare=False)
 
 
 @dataclass(frozen=True)

@@ -73,9 +73,7 @@ def block_values(plan: RunPlan, block: Block) -> list[np.ndarray]:
     x, engine = plan.evaluate(block)
     values = plan.derive(x, engine)
     check_finite(values, plan.assumptions.path, plan.cm.inputs, x)  # a histogram cannot bin inf or NaN
-    return [
-        np.ascontiguousarray(values[v.name]).reshape(v.cells(plan.layout), block.n).T for v in plan.variables
-    ]
+    return [np.ascontiguousarray(values[v.name]).reshape(v.cells(plan.layout), block.n).T for v in plan.variables]
 
 
 def positive_mask(plan: RunPlan) -> np.ndarray:
@@ -201,7 +199,11 @@ def to_summary(
         )
         if var.prob_positive:
             out[f"{var.name}_prob_positive"] = cell(prob).assign_attrs(
-                {"units": "1", "long_name": f"Kans op tekort ({attrs['long_name']})", "long_name_en": f"P({var.name} > 0)"}
+                {
+                    "units": "1",
+                    "long_name": f"Kans op tekort ({attrs['long_name']})",
+                    "long_name_en": f"P({var.name} > 0)",
+                }
             )
         out[f"{var.name}_quantile_error_bound"] = quant(bound).assign_attrs(
             {

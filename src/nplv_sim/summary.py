@@ -106,7 +106,9 @@ def summarize(
     """
     q = np.asarray(validation.check_probabilities("quantiles", quantiles))
     workers = validation.check_positive_int("workers", os.cpu_count() or 1 if workers is None else workers)
-    names = [name for name, da in ds.data_vars.items() if "draw" in da.dims and (variables is None or name in variables)]
+    names = [
+        name for name, da in ds.data_vars.items() if "draw" in da.dims and (variables is None or name in variables)
+    ]
     if variables is not None:
         unknown = sorted(set(variables) - set(names))
         if unknown:
@@ -143,8 +145,11 @@ def summarize(
         }
         if positive:
             res[f"{name}_prob_positive"] = cells(prob).assign_attrs(
-                {"units": "1", "long_name": f"Kans op tekort ({attrs.get('long_name', name)})",
-                 "long_name_en": f"P({name} > 0)"}
+                {
+                    "units": "1",
+                    "long_name": f"Kans op tekort ({attrs.get('long_name', name)})",
+                    "long_name_en": f"P({name} > 0)",
+                }
             )
         return res
 

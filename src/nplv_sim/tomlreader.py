@@ -8,6 +8,7 @@ references walk the parsed facts dictionaries only (no attribute access).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import tomllib
@@ -17,7 +18,7 @@ from typing import Any, NoReturn
 
 from .errors import AssumptionsError, suggest, suggest_or_list
 
-__all__ = ["MAX_AMOUNT", "MAX_NESTING", "Table", "read_toml"]
+__all__ = ["MAX_AMOUNT", "MAX_NESTING", "Table", "read_toml", "read_toml_hashed"]
 
 MAX_FILE_BYTES = 5_000_000
 # Largest amount a file may give, in EUR million: 10^7 is EUR 10,000 billion, beyond any
@@ -79,7 +80,15 @@ def _toml_error(path: Path, text: str, exc: tomllib.TOMLDecodeError) -> Assumpti
 
 
 def read_toml(path: Path) -> dict[str, Any]:
-    """Parse ``path`` as TOML, turning every failure into an :class:`AssumptionsError`.
+    """Parse ``path`` as TOML (see :func:`read_toml_hashed`, which also gives the hash)."""
+    return read_toml_hashed(path)[0]
+
+
+def read_toml_hashed(path: Path) -> tuple[dict[str, Any], str]:
+    """Parse ``path`` as TOML and hash the same bytes: (data, sha256 of the file's bytes).
+
+    The file is read once, so the recorded sha256 is provably of the bytes parsed.
+    Every failure becomes an :class:`AssumptionsError`.
 
     Refused with a one-line reason: a missing path, a folder, an empty, oversized,
     binary, UTF-16 or otherwise non-UTF-8 file, and invalid TOML (with its line). A
@@ -105,6 +114,7 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise AssumptionsError(
             path, "", f"file is {len(raw):,} bytes; an assumptions file is at most {MAX_FILE_BYTES:,}"
         )
+    digest = hashlib.sha256(raw).hexdigest()
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise AssumptionsError(path, "", "is UTF-16 text, not UTF-8", "save it as UTF-8")
     if raw.startswith(b"\xef\xbb\xbf"):
@@ -130,7 +140,7 @@ def read_toml(path: Path) -> dict[str, Any]:
     depth = _depth(data)
     if depth > MAX_NESTING:
         raise AssumptionsError(path, "", f"arrays or tables nested {depth} levels deep (at most {MAX_NESTING})")
-    return data
+    return data, digest
 
 
 def _depth(data: Any) -> int:

@@ -80,8 +80,17 @@ def plot_intervals(
             ax.plot([v[2]], [y], "|", ms=7, mew=2, color="white", gid=f"median:{gid}")
             ref = published_value(published, variable, q, p, s, netting)
             if ref is not None:
-                ax.plot([ref], [y], "D", ms=5, color=style.COLORS["report"], mec="white", mew=0.6,
-                        zorder=5, gid=f"report:{gid}")
+                ax.plot(
+                    [ref],
+                    [y],
+                    "D",
+                    ms=5,
+                    color=style.COLORS["report"],
+                    mec="white",
+                    mew=0.6,
+                    zorder=5,
+                    gid=f"report:{gid}",
+                )
             labels.append(f"{short_term(q, lang)} \u00b7 {years[p]} \u00b7 {term(s, lang)}")
         ax.set_yticks(np.arange(len(rows))[::-1], labels)
         ax.set_ylim(-0.7, len(rows) - 0.3)
@@ -94,16 +103,20 @@ def plot_intervals(
         ax.set_xlim(left=min(0.0, ax.get_xlim()[0]))
         basis = term(BASES[variable], lang) if variable in BASES else ""
         ax.set_title(", ".join(filter(None, [term(netting, lang).capitalize(), basis])))
-        handles = [Line2D([], [], color=style.COLORS["guide"], lw=1.4, label=text("p5_p95", lang)),
-                   Patch(color=style.COLORS["guide"], label=text("p15_p85", lang)),
-                   # the median as drawn: a white tick on the bar
-                   (Patch(color=style.COLORS["guide"]),
-                    Line2D([], [], marker="|", ls="", ms=7, mew=2, color="white"))]
+        handles = [
+            Line2D([], [], color=style.COLORS["guide"], lw=1.4, label=text("p5_p95", lang)),
+            Patch(color=style.COLORS["guide"], label=text("p15_p85", lang)),
+            # the median as drawn: a white tick on the bar
+            (Patch(color=style.COLORS["guide"]), Line2D([], [], marker="|", ls="", ms=7, mew=2, color="white")),
+        ]
         handles += [Patch(color=style.COLORS[s], label=term(s, lang).capitalize()) for s in scopes]
         if published is not None:
-            handles.append(Line2D([], [], marker="D", ls="", ms=5, color=style.COLORS["report"],
-                                  label=text("report", lang)))
-        names = [text("p5_p95", lang), text("p15_p85", lang), text("median", lang)] + [h.get_label() for h in handles[3:]]
+            handles.append(
+                Line2D([], [], marker="D", ls="", ms=5, color=style.COLORS["report"], label=text("report", lang))
+            )
+        names = [text("p5_p95", lang), text("p15_p85", lang), text("median", lang)] + [
+            h.get_label() for h in handles[3:]
+        ]
         style.legend_below(ax, ncol=3, handles=handles, labels=names, handler_map={tuple: HandlerTuple(ndivide=1)})
         style.finish_axes(ax, grid_axis="x")
         ax.tick_params(axis="y", length=0)
