@@ -383,6 +383,7 @@ def _summary_only(args: argparse.Namespace, a, progress):
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from .outputs import table_variables
+    from .provenance import public_attrs
     from .results import estimate_bytes, plan_run, run_kept, stored, stored_variables, to_dataset
     from .summary import DEFAULT_QUANTILES
     from .validation import check_memory
@@ -424,7 +425,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         progress.phase("summarising")
         summary = summarize(ds, args.quantiles or DEFAULT_QUANTILES, variables=table_variables(), workers=args.workers)
         progress.phase("writing")
-        write_netcdf(stored(ds, args.keep), outputs.path("results.nc"))
+        # File names, never local absolute paths (the provenance block of every output).
+        write_netcdf(public_attrs(stored(ds, args.keep)), outputs.path("results.nc"))
         write_text(outputs.path("summary.csv"), summary_csv(summary))
     progress.finish()
     targets = outputs.targets

@@ -186,7 +186,11 @@ def assumptions_for_results(ds: xr.Dataset, path: Path | str, explicit: str | Pa
     if explicit is not None:
         candidates = [Path(explicit)]
     else:
-        candidates = [Path(recorded), distributions_dir() / _name(recorded)]
+        # Results record the file's name (never a local folder): look beside the results,
+        # one folder up (a run's --out inside the assumptions' folder), here, and among
+        # the shipped files; the sha256 decides.
+        name, where = _name(recorded), Path(path).parent
+        candidates = [Path(recorded), where / name, where.parent / name, Path(name), distributions_dir() / name]
     seen = []
     for c in candidates:
         if not c.is_file():

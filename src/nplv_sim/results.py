@@ -335,7 +335,12 @@ def regenerate(ds: xr.Dataset, assumptions: Assumptions | None = None) -> xr.Dat
 
     detail = bool(ds.attrs.get("detail", 0))
     missing = [v for v in outputs.selected(detail) if v.name not in ds]
-    a = assumptions or load_assumptions(ds.attrs["assumptions_file"])
+    if assumptions is None:
+        from .provenance import assumptions_for_results
+
+        # The recorded file (a name, or a path), found and checked by its sha256.
+        assumptions = load_assumptions(assumptions_for_results(ds, "the results"))
+    a = assumptions
     if a.sha256 != ds.attrs.get("assumptions_sha256"):
         raise validation.InvalidArgument(
             f"the results' assumptions (sha256 {ds.attrs.get('assumptions_sha256')}) are not {a.path} "

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
 
 from .core.distributions import Law
 
@@ -258,7 +257,6 @@ class Assumptions:
     # inputs whose normal scores are drawn even if this scenario holds them fixed, so
     # that scenarios compared together share random numbers (and copula) exactly
     draw_inputs: tuple[str, ...] = ()
-    extra: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
 
     def input(self, name: str) -> Input:
         """The input called ``name``."""
@@ -290,7 +288,3 @@ class Assumptions:
     def sources(self) -> tuple[FundingSource, ...]:
         """Arranged funding plus any funding a scenario adds."""
         return self.facts.sources + self.extra_sources
-
-    def describe(self) -> dict[str, Any]:
-        """Short description for provenance attributes."""
-        return {"title": self.title, "path": self.path, "sha256": self.sha256, "scenario": self.scenario}

@@ -58,3 +58,16 @@ def test_correlations_beyond_repair_leave_no_folder(files, tmp_path: Path, capsy
     assert main(["run", str(u), "--draws", "200", "--out", str(out)]) == 2
     assert "far from a valid matrix" in capsys.readouterr().err
     assert not (tmp_path / "deeper").exists()
+
+
+def test_stream_and_precision_build_no_block_list(default_assumptions) -> None:
+    """10^14 draws: the blocks are generated one by one, so a run starts at once and stops
+    when its rule says so (a list of 1.5e9 blocks would exhaust memory before the first)."""
+    import nplv_sim.core.engine as engine
+    from nplv_sim.precision import simulate_to_precision
+
+    s = simulate_to_precision(default_assumptions, target_abs=1e9, max_draws=10**14, rng=1)
+    assert s.attrs["precision_met"] == 1 and s.attrs["n_draws"] == engine.BLOCK_SIZE
+    todo = engine.blocks(10**14)
+    first, second = next(todo), next(todo)
+    assert (first.index, first.start, second.index, second.start) == (0, 0, 1, engine.BLOCK_SIZE)
