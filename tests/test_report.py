@@ -211,3 +211,10 @@ def test_report_refuses_a_streamed_summary_in_one_line(tmp_path, capsys):
     assert main(["report", "--results", str(tmp_path / "s" / "summary.nc"), "--out", str(tmp_path / "r")]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "summaries, not draws" in err
+
+
+def test_where_rebels_figure_sits_names_the_calibration(report: Path):
+    """The report says Rebel's figures are taken as the median (the file's calibration anchor)."""
+    text = (report / "report.html").read_text(encoding="utf-8")
+    section = text.split('id="positie"')[1].split("</section>")[0]
+    assert "genomen als de mediaan van de ramingsonzekerheid" in section and "optimistisch" not in section

@@ -20,6 +20,7 @@ from typing import Any
 
 from . import __version__
 from ._entry import report_interrupt
+from .core.methods import CLI_DEFAULT_METHOD, METHODS
 from .errors import NplvError, one_line
 from .tomlreader import MAX_AMOUNT
 
@@ -118,7 +119,8 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
         "--seed", type=_seed, default=None, help="seed for a repeatable run (default: fresh, recorded in the output)"
     )
     p.add_argument(
-        "--method", choices=("random", "lhs", "sobol"), default="random", help="sampling method (default random)"
+        "--method", choices=METHODS, default=CLI_DEFAULT_METHOD,
+        help=f"sampling method (default {CLI_DEFAULT_METHOD}: the first to a precise P85, docs/performance.md)"
     )
     p.add_argument(
         "--workers",
@@ -807,7 +809,7 @@ def _add_bridge_parser(sub) -> None:
     br.add_argument("--scenario", action="append", help="scenario applied first (repeatable), e.g. optimism_bias")
     br.add_argument("--draws", type=_positive_int, default=100_000, help="Monte Carlo draws (default 100000)")
     br.add_argument("--seed", type=_seed, default=None, help="seed for a repeatable run (default: fresh, recorded)")
-    br.add_argument("--method", choices=("random", "lhs", "sobol"), default="random", help="sampling method")
+    br.add_argument("--method", choices=METHODS, default=CLI_DEFAULT_METHOD, help="sampling method")
     br.add_argument("--quantiles", type=_quantiles, default=(0.5, 0.85), help="comma-separated, default 0.5,0.85")
     br.add_argument("--replicates", type=_positive_int, default=10, help="batches for the standard errors (default 10)")
     br.add_argument("--lang", choices=("nl", "en"), default="nl", help="labels and number format (default nl)")

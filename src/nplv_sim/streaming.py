@@ -72,7 +72,8 @@ def block_values(plan: RunPlan, block: Block) -> list[np.ndarray]:
     transposed view of draws-last rows (the layout the statistics read fastest)."""
     x, engine = plan.evaluate(block)
     values = plan.derive(x, engine)
-    check_finite(values, plan.assumptions.path, plan.cm.inputs, x)  # a histogram cannot bin inf or NaN
+    # A histogram cannot bin inf or NaN; the engine's arrays hold the first of either.
+    check_finite(engine, plan.assumptions.path, plan.cm.inputs, x)
     return [np.ascontiguousarray(values[v.name]).reshape(v.cells(plan.layout), block.n).T for v in plan.variables]
 
 

@@ -12,11 +12,11 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import special
 
+from .methods import METHODS
 from .seeding import SOBOL_STREAM, RootSeed, block_rng
 
 __all__ = ["METHODS", "apply_copula", "normal_scores", "normal_scores_t"]
 
-METHODS = ("random", "lhs", "sobol")
 _U_EPS = 1e-16
 
 

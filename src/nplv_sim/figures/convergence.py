@@ -10,6 +10,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 from scipy import stats
 
+from ..core.quantiles import bracket_probs
 from ..errors import NplvError
 from ..formatting import format_number
 from ..glossary import period_years, term
@@ -24,8 +25,8 @@ def running_quantile(values: np.ndarray, q: float, n_points: int = 40, ci_prob: 
     """Quantile ``q`` of the first ``n`` draws at log-spaced ``n``, with a distribution-free interval.
 
     The interval is given by the order statistics at ``q -/+ z sqrt(q (1 - q) / n)``
-    (binomial; the same construction as :func:`nplv_sim.summary.quantile_mcse`, which
-    reports half its width at z = 1). Returns ``(n, estimate, lower, upper)``.
+    (binomial; :func:`nplv_sim.core.quantiles.bracket_probs`, the construction behind every
+    Monte Carlo error of a quantile, which reports half its width at z = 1). Returns ``(n, estimate, lower, upper)``.
     """
     values = np.asarray(values, dtype=float)
     total = values.size
@@ -35,8 +36,8 @@ def running_quantile(values: np.ndarray, q: float, n_points: int = 40, ci_prob: 
     z = stats.norm.ppf(0.5 + ci_prob / 2)
     est, lo, hi = (np.empty(ns.size) for _ in range(3))
     for k, n in enumerate(ns):  # a loop over grid points, not over draws
-        half = z * np.sqrt(q * (1 - q) / n)
-        est[k], lo[k], hi[k] = np.quantile(values[:n], [q, max(q - half, 0.0), min(q + half, 1.0)])
+        low, high = bracket_probs(np.array([q]), int(n), z)
+        est[k], lo[k], hi[k] = np.quantile(values[:n], [q, low[0], high[0]])
     return ns, est, lo, hi
 
 
