@@ -95,7 +95,8 @@ def test_stream_and_precision_write_summaries_only(tmp_path, capsys):
     assert main(["run", "--stream", "--draws", "70000", "--seed", "3", "--out", str(out), "--quiet"]) == 0
     assert (out / "summary.nc").is_file() and (out / "summary.csv").is_file() and not (out / "results.nc").exists()
     out2 = tmp_path / "p"
-    assert main(["run", "--precision", "50", "--draws", "200000", "--method", "random", "--seed", "3", "--out", str(out2), "--quiet"]) == 0
+    argv = ["run", "--precision", "50", "--draws", "200000", "--method", "random", "--seed", "3", "--out", str(out2)]
+    assert main([*argv, "--quiet"]) == 0
     assert "precision target 50: met" in capsys.readouterr().out
 
 
