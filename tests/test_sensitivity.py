@@ -184,27 +184,9 @@ def test_engine_sobol_indices_match_the_analytic_linear_case(tmp_path):
     shortfall is linear in them, so S1 = ST = a_i^2 var_i / sum_j a_j^2 var_j."""
     from test_oracles import FACTS_ONE_PERIOD
 
-    import nplv_sim
     from nplv_sim.oat import engine_sobol_indices
 
-    (tmp_path / "facts.toml").write_text(FACTS_ONE_PERIOD)
-    u = ['schema = "nplv-sim/uncertainty/1"', 'title = "t"', 'facts = "facts.toml"']
-    for c, (lo, hi) in (("a", (0.8, 1.2)), ("b", (0.5, 1.5))):
-        u += [
-            f"[inputs.m_{c}]",
-            'group = "o"',
-            'label_en = "m"',
-            'distribution = "uniform"',
-            f"low = {lo}",
-            f"high = {hi}",
-            "baseline = 1.0",
-            'effect = "need_multiplier"',
-            f'components = ["{c}"]',
-            'source = "o"',
-            'rationale = "o"',
-        ]
-    (tmp_path / "u.toml").write_text("\n".join(u) + "\n")
-    a = nplv_sim.load_assumptions(tmp_path / "u.toml")
+    a = _uniform_multipliers(tmp_path, FACTS_ONE_PERIOD, [("m_a", "a", "o", (0.8, 1.2)), ("m_b", "b", "o", (0.5, 1.5))])
     ds = engine_sobol_indices(a, n=20_000, period="P1", scope="total", rng=3, n_bootstrap=100)
     var = np.array([400.0**2 * 0.4**2 / 12, 300.0**2 * 1.0**2 / 12])
     expected = var / var.sum()
@@ -222,31 +204,13 @@ def test_engine_sobol_indices_by_group_match_the_analytic_linear_case(tmp_path):
     the grouped S1 = ST = the group's share of the variance (an analytic oracle)."""
     from test_oracles import FACTS_ONE_PERIOD
 
-    import nplv_sim
     from nplv_sim.oat import engine_sobol_indices
 
-    (tmp_path / "facts.toml").write_text(FACTS_ONE_PERIOD)
-    u = ['schema = "nplv-sim/uncertainty/1"', 'title = "t"', 'facts = "facts.toml"']
-    for name, c, g, (lo, hi) in (
-        ("m1", "a", "G1", (0.8, 1.2)),
-        ("m2", "b", "G1", (0.9, 1.1)),
-        ("m3", "b", "G2", (0.5, 1.5)),
-    ):
-        u += [
-            f"[inputs.{name}]",
-            f'group = "{g}"',
-            'label_en = "m"',
-            'distribution = "uniform"',
-            f"low = {lo}",
-            f"high = {hi}",
-            "baseline = 1.0",
-            'effect = "need_multiplier"',
-            f'components = ["{c}"]',
-            'source = "o"',
-            'rationale = "o"',
-        ]
-    (tmp_path / "u.toml").write_text("\n".join(u) + "\n")
-    a = nplv_sim.load_assumptions(tmp_path / "u.toml")
+    a = _uniform_multipliers(
+        tmp_path,
+        FACTS_ONE_PERIOD,
+        [("m1", "a", "G1", (0.8, 1.2)), ("m2", "b", "G1", (0.9, 1.1)), ("m3", "b", "G2", (0.5, 1.5))],
+    )
     # need a = 400, b = 300; m2 and m3 both multiply b: Y = 400 m1 + 300 m2 m3 (an interaction)
     ds = engine_sobol_indices(a, n=2**14, period="P1", scope="total", rng=5, n_bootstrap=200, by="group")
     v1, e2, v2, e3, v3 = 0.4**2 / 12, 1.0, 0.2**2 / 12, 1.0, 1.0**2 / 12
@@ -261,3 +225,28 @@ def test_engine_sobol_indices_by_group_match_the_analytic_linear_case(tmp_path):
             lo, hi = ds[f"{kind}_ci"].sel(group=g).values
             assert abs(est - want) <= 1.5 * (hi - lo) / 2 + 1e-3, (kind, g, est, want)
             assert lo <= want + 1e-3 and want - 1e-3 <= hi
+
+
+def _uniform_multipliers(tmp_path, facts: str, specs):
+    """Assumptions of uniform need multipliers ``(name, component, group, (low, high))`` on
+    the given facts, written to ``tmp_path`` and loaded."""
+    import nplv_sim
+
+    (tmp_path / "facts.toml").write_text(facts)
+    u = ['schema = "nplv-sim/uncertainty/1"', 'title = "t"', 'facts = "facts.toml"']
+    for name, c, g, (lo, hi) in specs:
+        u += [
+            f"[inputs.{name}]",
+            f'group = "{g}"',
+            'label_en = "m"',
+            'distribution = "uniform"',
+            f"low = {lo}",
+            f"high = {hi}",
+            "baseline = 1.0",
+            'effect = "need_multiplier"',
+            f'components = ["{c}"]',
+            'source = "o"',
+            'rationale = "o"',
+        ]
+    (tmp_path / "u.toml").write_text("\n".join(u) + "\n")
+    return nplv_sim.load_assumptions(tmp_path / "u.toml")
