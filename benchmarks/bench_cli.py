@@ -45,7 +45,7 @@ CHILD = """
 import json, sys, time
 t0 = time.perf_counter()
 import nplv_sim
-from nplv_sim.results import estimate_bytes, plan_run
+from nplv_sim.simulation import estimate_bytes, plan_run
 from nplv_sim import outputs
 a = nplv_sim.load_assumptions()
 draws, warm = int(sys.argv[1]), sys.argv[2] == "warm"
@@ -61,7 +61,7 @@ KEPT = """
 import json, sys
 import nplv_sim
 from nplv_sim import outputs
-from nplv_sim.results import plan_run, stored_variables
+from nplv_sim.simulation import plan_run, stored_variables
 detail = False
 wanted = set(stored_variables(detail)) | set(outputs.table_variables())
 plan = plan_run(nplv_sim.load_assumptions(), 1, variables=sorted(wanted))

@@ -53,7 +53,7 @@ def _rss_bytes() -> int:
 def child_simulate(draws: int, repeat: int, workers: int, method: str) -> dict:
     """Time and measure simulate() in this (fresh) process."""
     import nplv_sim
-    from nplv_sim.compile import compile_assumptions
+    from nplv_sim.compiled import compile_assumptions
 
     a = nplv_sim.load_assumptions()
     n_random = int(compile_assumptions(a).plan.random.sum())

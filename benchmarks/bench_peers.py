@@ -218,7 +218,7 @@ def _measure(fn, draws: int, trace: bool = True) -> tuple[dict, np.ndarray]:
 
 def child(kind: str, draws: int, seed: int, out_path: str) -> dict:
     """Run one library on the reference model; save its (n, 2) output sample."""
-    from nplv_sim.compile import compile_assumptions
+    from nplv_sim.compiled import compile_assumptions
 
     a = reference_assumptions()
     cm = compile_assumptions(a)

@@ -1096,7 +1096,7 @@ def test_interrupt_exits_130_and_leaves_nothing(
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("nplv_sim.results.run_kept", interrupted)
+    monkeypatch.setattr("nplv_sim.simulation.run_kept", interrupted)
     assert _run_cli(tmp_path / "o") == 130
     assert "interrupted" in capsys.readouterr().err
     assert _no_output(tmp_path / "o")
@@ -1109,7 +1109,7 @@ def test_internal_error_exits_1_with_one_line(
         raise RuntimeError("something the code did not expect")
 
     monkeypatch.delenv("NPLV_SIM_DEBUG", raising=False)
-    monkeypatch.setattr("nplv_sim.results.run_kept", broken)
+    monkeypatch.setattr("nplv_sim.simulation.run_kept", broken)
     assert _run_cli(tmp_path / "o") == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "internal error: RuntimeError" in err and "Traceback" not in err

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import nplv_sim
-from nplv_sim.compile import compile_assumptions
+from nplv_sim.compiled import compile_assumptions
 from nplv_sim.core.engine import Block, evaluate_block
 from nplv_sim.core.seeding import resolve_seed
 from nplv_sim.errors import NplvError

@@ -18,7 +18,7 @@ from PIL import Image
 import nplv_sim
 from nplv_sim import report as report_module
 from nplv_sim.cli import main
-from nplv_sim.oat import make_evaluator
+from nplv_sim.evaluator import make_evaluator
 
 
 class _Links(HTMLParser):

@@ -97,7 +97,7 @@ def test_results_file_stores_engine_arrays_and_regenerates_the_rest_bit_for_bit(
     import xarray as xr
 
     from nplv_sim.output import write_netcdf
-    from nplv_sim.results import regenerate, stored
+    from nplv_sim.simulation import regenerate, stored
 
     ds = nplv_sim.simulate(default_assumptions, 70_000, rng=3, method="lhs")
     path = tmp_path / "results.nc"
@@ -115,7 +115,7 @@ def test_results_file_stores_engine_arrays_and_regenerates_the_rest_bit_for_bit(
 
 
 def test_keep_groups_store_regenerable_variables(default_assumptions):
-    from nplv_sim.results import stored
+    from nplv_sim.simulation import stored
 
     ds = nplv_sim.simulate(default_assumptions, 1_000, rng=3)
     assert "input_value" in stored(ds, ["inputs"]) and "shortfall_all_pillars" not in stored(ds, ["inputs"])

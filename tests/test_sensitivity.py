@@ -184,7 +184,7 @@ def test_engine_sobol_indices_match_the_analytic_linear_case(tmp_path):
     shortfall is linear in them, so S1 = ST = a_i^2 var_i / sum_j a_j^2 var_j."""
     from test_oracles import FACTS_ONE_PERIOD
 
-    from nplv_sim.oat import engine_sobol_indices
+    from nplv_sim.evaluator import engine_sobol_indices
 
     a = _uniform_multipliers(tmp_path, FACTS_ONE_PERIOD, [("m_a", "a", "o", (0.8, 1.2)), ("m_b", "b", "o", (0.5, 1.5))])
     ds = engine_sobol_indices(a, n=20_000, period="P1", scope="total", rng=3, n_bootstrap=100)
@@ -204,7 +204,7 @@ def test_engine_sobol_indices_by_group_match_the_analytic_linear_case(tmp_path):
     the grouped S1 = ST = the group's share of the variance (an analytic oracle)."""
     from test_oracles import FACTS_ONE_PERIOD
 
-    from nplv_sim.oat import engine_sobol_indices
+    from nplv_sim.evaluator import engine_sobol_indices
 
     a = _uniform_multipliers(
         tmp_path,

@@ -177,7 +177,7 @@ def test_write_draws_in_files_equals_simulate(default_assumptions, tmp_path):
 def test_streamed_block_values_equal_simulate(default_assumptions):
     """The values the streamed statistics see are simulate()'s draws of the same block."""
     from nplv_sim.core.engine import BLOCK_SIZE, Block
-    from nplv_sim.results import plan_run
+    from nplv_sim.simulation import plan_run
     from nplv_sim.streaming import block_values
 
     plan = plan_run(default_assumptions, rng=12, detail=True)

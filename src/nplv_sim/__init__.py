@@ -14,13 +14,13 @@ __all__ = ["__version__", "load_assumptions", "simulate", "summarize"]
 
 _API = {
     "load_assumptions": "nplv_sim.assumptions",
-    "simulate": "nplv_sim.results",
+    "simulate": "nplv_sim.simulation",
     "summarize": "nplv_sim.summary",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from .assumptions import load_assumptions
-    from .results import simulate
+    from .simulation import simulate
     from .summary import summarize
 
 

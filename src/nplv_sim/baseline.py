@@ -7,9 +7,9 @@ import io
 
 import xarray as xr
 
-from .results import simulate
 from .safetext import spreadsheet_safe
 from .schema import Assumptions
+from .simulation import simulate
 
 __all__ = [
     "NOTE_COLUMNS",

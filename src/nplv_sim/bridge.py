@@ -37,7 +37,7 @@ import numpy as np
 import xarray as xr
 
 from . import __version__, validation
-from .compile import compile_assumptions
+from .compiled import compile_assumptions
 from .core.engine import blocks
 from .core.model import evaluate_t
 from .core.sampling import apply_copula, normal_scores_t

@@ -37,7 +37,7 @@ def _lazy(module: str, name: str) -> Callable[..., Any]:
 
 
 load_assumptions = _lazy(".assumptions", "load_assumptions")
-simulate = _lazy(".results", "simulate")
+simulate = _lazy(".simulation", "simulate")
 summarize = _lazy(".summary", "summarize")
 write_netcdf = _lazy(".output", "write_netcdf")
 write_text = _lazy(".output", "write_text")
@@ -386,7 +386,7 @@ def _summary_only(args: argparse.Namespace, a, progress):
 def _cmd_run(args: argparse.Namespace) -> int:
     from .outputs import table_variables
     from .provenance import public_attrs
-    from .results import estimate_bytes, plan_run, run_kept, stored, stored_variables, to_dataset
+    from .simulation import estimate_bytes, plan_run, run_kept, stored, stored_variables, to_dataset
     from .summary import DEFAULT_QUANTILES
     from .validation import check_memory
 
@@ -710,7 +710,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         results = _read_results(path)
         a = load_assumptions(assumptions_for_results(results, path, args.assumptions), allow_outside=args.allow_outside)
         check_facts(results, path, a.facts.path, a.facts.sha256)
-        from .results import regenerate
+        from .simulation import regenerate
 
         try:
             results = regenerate(results, a)  # what the file leaves out, bit for bit

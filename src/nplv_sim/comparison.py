@@ -11,9 +11,9 @@ import xarray as xr
 
 from .core.seeding import resolve_seed
 from .errors import NplvError
-from .results import simulate
 from .scenarios import load_scenario
 from .schema import Assumptions
+from .simulation import simulate
 
 __all__ = ["BASELINE", "simulate_scenarios"]
 

@@ -28,8 +28,8 @@ from .core.engine import BLOCK_SIZE, Block, KeepSink, SamplingPlan, blocks, eval
 from .core.model import ModelArrays
 from .core.seeding import RootSeed
 from .errors import NplvError, one_line
-from .results import estimate_bytes, plan_run, to_dataset
 from .schema import Assumptions
+from .simulation import estimate_bytes, plan_run, to_dataset
 
 __all__ = ["DaskSink", "evaluate_remote", "simulate_dask"]
 

@@ -10,8 +10,8 @@ import numpy as np
 
 from . import outputs, validation
 from .core.engine import BLOCK_SIZE, KeepSink, blocks, execute
-from .results import plan_run, to_dataset
 from .schema import Assumptions
+from .simulation import plan_run, to_dataset
 
 __all__ = ["write_draws"]
 

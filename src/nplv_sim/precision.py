@@ -36,8 +36,8 @@ from . import validation
 from .core.engine import BLOCK_SIZE, Block, blocks, execute
 from .core.quantiles import bracket_probs, mcse_from_bracket, sample_quantiles
 from .core.streamstats import CellStats, Edges, histogram_quantiles, parts_stats
-from .results import RunPlan, plan_run
 from .schema import Assumptions
+from .simulation import RunPlan, plan_run
 from .streaming import StatsSink, auto_bins, block_values, to_summary
 
 __all__ = ["PrecisionWarning", "simulate_to_precision"]

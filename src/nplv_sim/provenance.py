@@ -36,7 +36,7 @@ __all__ = [
 
 # What a report needs from a results file; older or foreign files lack some of these.
 # What every results file stores (the engine's arrays, from the output registry); the
-# rest comes back through nplv_sim.results.regenerate.
+# rest comes back through nplv_sim.simulation.regenerate.
 REQUIRED_VARIABLES = tuple(v.name for v in outputs.selected() if v.store == "engine")
 REQUIRED_ATTRS = ("nplv_sim_version", "assumptions_file", "assumptions_sha256", "facts_sha256", "seed_entropy",
                   "n_draws", "sampling_method")

@@ -24,8 +24,8 @@ from .glossary import basis_note, group_label, horizon_label, period_label, term
 from .output import OutputSet, write_netcdf, write_text
 from .policy import point_estimate_probability
 from .provenance import provenance_csv, provenance_rows, public_attrs
-from .results import simulate, stored
 from .schema import Assumptions
+from .simulation import simulate, stored
 from .summary import summarize
 from .tables import summary_csv
 
@@ -180,7 +180,7 @@ def _figures(a: Assumptions, ds: xr.Dataset, summary: xr.Dataset, folder: Path, 
 
     from . import figures as F
     from .comparison import simulate_scenarios
-    from .oat import make_evaluator
+    from .evaluator import make_evaluator
     from .scenarios import list_scenarios
     from .sensitivity import analyze_sensitivity, tornado, tornado_inputs
 
@@ -344,7 +344,7 @@ def _scenario_table(scen: xr.Dataset, periods, lang: str) -> dict[str, Any]:
 
 def _sobol(a: Assumptions, seed: int, lang: str) -> dict[str, Any]:
     """Sobol indices of the Rijk shortfall per period: per source on both bases, and the largest inputs."""
-    from .oat import engine_sobol_indices
+    from .evaluator import engine_sobol_indices
 
     nl = lang == "nl"
     labels = {x.name: (x.label_nl if nl else x.label_en) for x in a.inputs}

@@ -46,8 +46,8 @@ from .core.engine import Block, blocks, execute
 from .core.quantiles import bracket_probs, mcse_from_bracket
 from .core.streamstats import PAD, CellStats, Edges, histogram_quantiles, parts_stats
 from .finite import check_finite
-from .results import RunPlan, describe_coords, label_coords, plan_run
 from .schema import Assumptions
+from .simulation import RunPlan, describe_coords, label_coords, plan_run
 from .summary import DEFAULT_QUANTILES
 
 __all__ = [

@@ -69,7 +69,7 @@ def test_facts_file_alone_gives_a_report(files, tmp_path: Path, stub_report) -> 
 
 
 def test_facts_file_alone_gives_readable_results(files, tmp_path: Path) -> None:
-    from nplv_sim.results import regenerate
+    from nplv_sim.simulation import regenerate
 
     _, f = files
     assert main(["run", str(f), "--draws", "200", "--seed", "1", "--out", str(tmp_path / "o"), "--quiet"]) == 0
@@ -122,7 +122,7 @@ def test_an_internal_error_with_line_breaks_is_still_one_line(tmp_path: Path, mo
         raise ValueError("first line\n    ^\nthird line")
 
     monkeypatch.delenv("NPLV_SIM_DEBUG", raising=False)
-    monkeypatch.setattr("nplv_sim.results.run_kept", broken)
+    monkeypatch.setattr("nplv_sim.simulation.run_kept", broken)
     assert main(["run", "--draws", "100", "--out", str(tmp_path / "o")]) == 1
     err = capsys.readouterr().err
     assert one_error_line(err) and "first line\\n" in err

@@ -59,7 +59,7 @@ def test_cgroup_v1_limit_and_no_limit(tmp_path: Path) -> None:
 
 def test_the_check_uses_the_tightest_limit(monkeypatch: pytest.MonkeyPatch, default_assumptions) -> None:
     from nplv_sim.errors import NplvError
-    from nplv_sim.results import estimate_bytes, plan_run
+    from nplv_sim.simulation import estimate_bytes, plan_run
     from nplv_sim.validation import check_memory
 
     need = estimate_bytes(plan_run(default_assumptions, 1), 100_000)

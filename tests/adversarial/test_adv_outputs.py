@@ -13,7 +13,7 @@ from adv_helpers import leftovers, one_error_line, popen
 from nplv_sim.cli import main
 from nplv_sim.errors import OutputError, OutputExistsError
 from nplv_sim.output import OutputSet, write_text
-from nplv_sim.results import regenerate
+from nplv_sim.simulation import regenerate
 from nplv_sim.summary import summarize
 from nplv_sim.tables import summary_csv
 

@@ -74,6 +74,6 @@ def test_with_the_old_keys_the_pair_would_be_perfectly_correlated(
 ) -> None:
     """The independence test above can fail: under 32-bit keys the pair draws the same numbers."""
     a = nplv_sim.load_assumptions(_two_inputs(tmp_path, PAIR))
-    monkeypatch.setattr("nplv_sim.compile.stream_key", lambda name: (_key32(name),))
+    monkeypatch.setattr("nplv_sim.compiled.stream_key", lambda name: (_key32(name),))
     x = nplv_sim.simulate(a, 2_000, rng=7)["input_value"].values
     assert np.array_equal(x[:, 0], x[:, 1])

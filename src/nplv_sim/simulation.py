@@ -11,7 +11,7 @@ import numpy as np
 import xarray as xr
 
 from . import __version__, outputs, validation
-from .compile import CompiledModel, compile_assumptions
+from .compiled import CompiledModel, compile_assumptions
 from .core.correlation import spearman
 from .core.engine import BLOCK_SIZE, Block, KeepSink, blocks, evaluate_block, execute
 from .core.seeding import STREAM_KEY_SCHEME, RootSeed
@@ -312,7 +312,7 @@ def stored(ds: xr.Dataset, keep: Sequence[str] = ()) -> xr.Dataset:
     out = out.drop_vars([c for c, v in out.coords.items() if v.dims and not set(v.dims) <= used])
     left_out = [v.name for v in outputs.selected(bool(ds.attrs.get("detail", 0))) if v.name not in out]
     out.attrs["regenerable_variables"] = ",".join(left_out)
-    out.attrs["regenerate_with"] = "nplv_sim.results.regenerate(xarray.open_dataset(path))"
+    out.attrs["regenerate_with"] = "nplv_sim.simulation.regenerate(xarray.open_dataset(path))"
     return out
 
 

@@ -1,4 +1,4 @@
-"""One-at-a-time evaluation of the model: the engine behind the tornado chart."""
+"""The engine as a function of its inputs: one-at-a-time evaluation (the tornado) and Sobol indices."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import xarray as xr
 
-from .compile import compile_assumptions
+from .compiled import compile_assumptions
 from .core.model import evaluate
 from .schema import Assumptions
 
