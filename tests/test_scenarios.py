@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
 
 import nplv_sim
 from nplv_sim.comparison import simulate_scenarios
+from nplv_sim.errors import AssumptionsError
 from nplv_sim.policy import (
     OVERALL,
     budget_for_confidence,
@@ -19,6 +18,7 @@ from nplv_sim.policy import (
     parse_budget,
 )
 from nplv_sim.scenarios import list_scenarios, load_scenario
+from nplv_sim.simulation import plan_run, simulate_plan
 
 NOOP = 'schema = "nplv-sim/scenario/1"\nlabel_nl = "niets"\nlabel_en = "nothing"\nsource = "test"\n'
 
@@ -73,10 +73,8 @@ def test_wbi_never_covers_more_than_the_remaining_rijk_need(default_assumptions,
     )
     full = load_scenario("wbi_pro_rata", default_assumptions)
     none = load_scenario(tmp_path / "none.toml", default_assumptions)
-    shared = tuple(i.name for i in default_assumptions.inputs if i.is_random)
-    runs = [
-        nplv_sim.simulate(dataclasses.replace(v, draw_inputs=shared), 5_000, rng=8, detail=True) for v in (full, none)
-    ]
+    shared = {i.name for i in default_assumptions.inputs if i.is_random}
+    runs = [simulate_plan(plan_run(v, 8, detail=True, also_draw=shared), 5_000) for v in (full, none)]
     sel = {"component": "new_build", "scope": "rijk"}
     cover = runs[0]["component_funding"].sel(sel) - runs[1]["component_funding"].sel(sel)
     remaining = np.maximum(runs[1]["component_need"].sel(sel) - runs[1]["component_funding"].sel(sel), 0)
@@ -167,3 +165,22 @@ def test_scenario_money_and_a_budget_are_flagged_as_double_counting(default_assu
     assert double_counting(default_assumptions, b) is None
     warning = double_counting(load_scenario("coalition_135", default_assumptions), b)
     assert "coalition_135" in warning and "twice" in warning
+
+
+def test_scenario_input_with_an_unknown_field_is_refused_naming_it(default_assumptions, tmp_path):
+    path = tmp_path / "typo.toml"
+    path.write_text(NOOP + '\n[inputs.wbi_allocation_fraction]\ndistribution = "fixed"\nvalue = 0.0\nvlaue = 1.0\n')
+    with pytest.raises(AssumptionsError) as err:
+        load_scenario(path, default_assumptions)
+    message = str(err.value)
+    assert "typo.toml" in message and "[inputs.wbi_allocation_fraction]" in message and "vlaue" in message
+
+
+def test_scenario_keeps_what_it_does_not_change_and_carries_its_labels(default_assumptions, tmp_path):
+    path = tmp_path / "fixed.toml"
+    path.write_text(NOOP + '\n[inputs.wbi_allocation_fraction]\ndistribution = "fixed"\nvalue = 0.0\n')
+    a = load_scenario(path, default_assumptions)
+    old, new = default_assumptions.input("wbi_allocation_fraction"), a.input("wbi_allocation_fraction")
+    assert new.rationale_nl == old.rationale_nl != ""
+    assert (new.source, new.effect, dict(new.targets)) == (old.source, old.effect, dict(old.targets))
+    assert (a.scenario, a.scenario_label_nl, a.scenario_label_en) == ("fixed", "niets", "nothing")

@@ -19,12 +19,12 @@ from typing import Any
 
 import numpy as np
 
-from .core.distributions import LAWS, Z_MAX, Discrete, Fixed, LawError, LogNormal, Normal, make_law
+from .core.distributions import LAWS, Z_MAX, LawError, LogNormal, Normal, make_law
 from .core.seeding import check_distinct_streams
+from .effects import EFFECTS, TARGET_FIELDS
 from .errors import AssumptionsError, suggest, suggest_or_list
 from .schema import (
     ANCHORS,
-    EFFECTS,
     UPLIFT_GROUP,
     Addon,
     Assumptions,
@@ -346,41 +346,9 @@ def _published(t: Table, pillars: list[str], periods: list[str]) -> Published:
 # --------------------------------------------------------------------------------------
 # Uncertainty file
 # --------------------------------------------------------------------------------------
-_INPUT_META = {
-    "group",
-    "label_en",
-    "label_nl",
-    "unit",
-    "distribution",
-    "baseline",
-    "enabled",
-    "effect",
-    "source",
-    "rationale",
-    "rationale_nl",
-    "components",
-    "pillars",
-    "periods",
-    "sources",
-    "part",
-    "vat_group",
-    "addon",
-    "extra_funding",
-    "share",
-}
-# Effects whose input must stay within these bounds.
-_BOUNDS = {
-    "need_multiplier": (0.0, None),
-    "funding_multiplier": (0.0, None),
-    "key_shift": (-1.0, 1.0),
-    "vat_excluded": (0.0, 1.0),
-    "vat_rate": (0.0, 1.0),
-    "vat_reclaimable": (0.0, 1.0),
-    "addon_amount": (0.0, None),
-    "addon_rijk_share": (0.0, 1.0),
-    "extra_funding_fraction": (0.0, 1.0),
-    "starts_realisation": (0.0, 1.0),
-}
+# Fields every input has, whatever its effect.
+_DOC_FIELDS = frozenset({"group", "label_en", "label_nl", "unit", "enabled", "source", "rationale", "rationale_nl"})
+_INPUT_META = _DOC_FIELDS | {"distribution", "baseline", "effect"} | TARGET_FIELDS
 
 
 def load_assumptions(path: str | Path | None = None, allow_outside: bool = False) -> Assumptions:
@@ -680,8 +648,6 @@ def _addon(t: Table, name: str, pillars: list[str], years: list[int]) -> Addon:
 
 
 _LAW_PARAMS = frozenset().union(*(allowed for _, allowed, _ in LAWS.values()))
-# Fields every input has, whatever its effect.
-_DOC_FIELDS = frozenset({"group", "label_en", "label_nl", "unit", "enabled", "source", "rationale", "rationale_nl"})
 
 
 def _input(t: Table, name: str, names: dict[str, list[str]]) -> Input:
@@ -690,46 +656,11 @@ def _input(t: Table, name: str, names: dict[str, list[str]]) -> Input:
     kind = t.string("distribution")
     if kind not in LAWS:
         raise t.error("distribution", f"unknown distribution {kind!r}", suggest_or_list(kind, sorted(LAWS)))
-    effect = t.string("effect")
-    if effect not in EFFECTS:
-        raise _unknown(t, "effect", "effect", effect, EFFECTS)
-    targets: dict[str, Any] = {}
-    if effect == "need_multiplier":
-        if t.has("components") == t.has("pillars"):
-            raise t.error("components", "give either components or pillars (one of the two)")
-        if t.has("components"):
-            targets["components"] = t.names("components", names["components"])
-        else:
-            targets["pillars"] = t.names("pillars", names["pillars"])
-        targets["periods"] = t.names("periods", names["periods"], required=False) or tuple(names["periods"])
-        if t.has("share"):  # the multiplier acts on this share of the need (e.g. a top-down part)
-            share = t.number("share", low=0.0, high=1.0)
-            if share <= 0.0:
-                raise t.error("share", f"must be above 0, got {share:g}")
-            targets["share"] = share
-    elif effect == "key_shift":
-        targets["components"] = t.names("components", names["components"])
-    elif effect in ("funding_multiplier", "starts_realisation"):
-        targets["sources"] = t.names("sources", names["sources"])
-        part = t.string("part", "both")
-        if part not in ("rijk", "cofin", "both"):
-            raise t.error("part", f"must be 'rijk', 'cofin' or 'both', got {part!r}")
-        targets["part"] = part
-        if effect == "starts_realisation":
-            # The homes not started move their need from the first period to the second.
-            targets["components"] = t.names("components", names["components"])
-            periods = t.names("periods", names["periods"])
-            if len(periods) != 2 or periods[0] == periods[1]:
-                raise t.error("periods", "must name two periods: where the need is, and where the deferred part goes")
-            targets["periods"] = periods
-    else:
-        key = {"vat": "vat_group", "add": "addon", "ext": "extra_funding"}[effect[:3]]
-        target = t.string(key)
-        if target not in names[key]:
-            raise _unknown(t, key, key.replace("_", " "), target, names[key])
-        targets[key] = target
-        if effect == "addon_rijk_share" and t.has("part"):
-            targets["part"] = t.string("part")  # checked against the add-on's parts in _check_roles
+    effect_name = t.string("effect")
+    if effect_name not in EFFECTS:
+        raise _unknown(t, "effect", "effect", effect_name, list(EFFECTS))
+    effect = EFFECTS[effect_name]
+    targets = effect.read(t, names)
     params = {k: t.resolve(k, v) for k, v in t.data.items() if k not in _INPUT_META}
     if "coverage" in params and "interval" not in params:
         raise t.error("coverage", "applies only together with interval = [low, high]")
@@ -743,7 +674,7 @@ def _input(t: Table, name: str, names: dict[str, list[str]]) -> Input:
     lo, hi = law.support()
     if not lo - 1e-12 <= baseline <= hi + 1e-12:
         raise t.error("baseline", f"= {baseline:g} lies outside the distribution's range [{lo:g}, {hi:g}]")
-    bound_lo, bound_hi = _BOUNDS[effect]
+    bound_lo, bound_hi = effect.low, effect.high
     if (bound_lo is not None and lo < bound_lo) or (bound_hi is not None and hi > bound_hi):
         rng = f"[{bound_lo:g}, {'inf)' if bound_hi is None else format(bound_hi, 'g') + ']'}"
         hint = (
@@ -752,12 +683,12 @@ def _input(t: Table, name: str, names: dict[str, list[str]]) -> Input:
             else f"bound the law to {rng}"
         )
         raise t.error(
-            "distribution", f"{kind} law gives values from {lo:g} to {hi:g}, but a {effect} must lie in {rng}", hint
+            "distribution",
+            f"{kind} law gives values from {lo:g} to {hi:g}, but a {effect.name} must lie in {rng}",
+            hint,
         )
-    if effect == "vat_excluded":
-        values = (law.value,) if isinstance(law, Fixed) else law.values if isinstance(law, Discrete) else None
-        if values is None or not set(values) <= {0.0, 1.0} or baseline not in (0.0, 1.0):
-            raise t.error("distribution", f"a vat_excluded input is 0 or 1: use bernoulli (got {kind!r})")
+    if effect.check_law is not None:
+        effect.check_law(t, law, baseline, kind)
     # Unbounded laws in closed form can overflow at their most extreme draws (a lognormal
     # with a huge sigma); the other laws are bounded by their finite parameters.
     with np.errstate(over="ignore", invalid="ignore"):
@@ -776,9 +707,9 @@ def _input(t: Table, name: str, names: dict[str, list[str]]) -> Input:
             f"{kind} law gives values up to {extreme:g}; no input may exceed {MAX_AMOUNT:g}",
             AMOUNT_HINT,
         )
-    unused = [k for k in t.data if k in _INPUT_META and k not in t.used and k not in _DOC_FIELDS]
+    unused = [k for k in t.data if k in TARGET_FIELDS and k not in t.used]
     if unused:
-        raise t.error(unused[0], f"does not apply to effect {effect!r}")
+        raise t.error(unused[0], f"does not apply to effect {effect.name!r}")
     result = Input(
         name=name,
         group=t.string("group"),
@@ -790,7 +721,7 @@ def _input(t: Table, name: str, names: dict[str, list[str]]) -> Input:
         law=law,
         baseline=baseline,
         enabled=t.boolean("enabled", True),
-        effect=effect,
+        effect=effect.name,
         targets=MappingProxyType(targets),
         source=t.string("source"),
         rationale=t.string("rationale"),

@@ -67,42 +67,25 @@ def _one_line_warning(message, category, filename, lineno, line=None) -> str:
 warnings.formatwarning = _one_line_warning
 
 
-def _positive_int(text: str) -> int:
-    """A whole number: ``100000``, ``100_000`` or integer-valued scientific notation (``1e6``)."""
-    t = text.replace("_", "").strip()
-    try:
-        value = int(t)
-    except ValueError:
+def _argument(parse_name: str) -> Callable[[str], Any]:
+    """An argparse type from a parser in :mod:`nplv_sim.validation` (imported on first use, so
+    that ``--help`` stays light); its one-line message becomes argparse's."""
+
+    def convert(text: str) -> Any:
+        from . import validation
+
         try:
-            f = float(t)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-        if not (f == f and abs(f) != float("inf") and f == int(f)):
-            raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-        value = int(f)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+            return getattr(validation, parse_name)(text)
+        except validation.InvalidArgument as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = parse_name.removeprefix("parse_")
+    return convert
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a non-negative whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be non-negative, got {value}")
-    return value
-
-
-def _quantiles(text: str) -> tuple[float, ...]:
-    try:
-        qs = tuple(float(x) for x in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be comma-separated numbers, got {text!r}") from None
-    if not qs or any(not 0.0 < q < 1.0 for q in qs):
-        raise argparse.ArgumentTypeError("each quantile must lie strictly between 0 and 1")
-    return qs
+_positive_int = _argument("parse_count")
+_seed = _argument("parse_seed")
+_quantiles = _argument("parse_probabilities")
 
 
 def _load(args: argparse.Namespace):

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
+from . import validation
 from .core.seeding import resolve_seed
 from .errors import NplvError
 from .scenarios import load_scenario
 from .schema import Assumptions
-from .simulation import simulate
+from .simulation import plan_run, simulate_plan
 
 __all__ = ["BASELINE", "simulate_scenarios"]
 
@@ -55,11 +55,13 @@ def simulate_scenarios(
     names = [BASELINE] + [v.scenario for v in variants[1:]]
     if len(set(names)) != len(names):
         raise NplvError(f"scenario names must be distinct, got {names}")
-    shared = tuple(sorted({i.name for v in variants for i in v.inputs if i.is_random}))
-    variants = [dataclasses.replace(v, draw_inputs=shared) for v in variants]
+    shared = {i.name for v in variants for i in v.inputs if i.is_random}
     entropy, spawn_key = resolve_seed(rng)
     seed = np.random.SeedSequence(entropy, spawn_key=spawn_key)
-    runs = [simulate(v, draws, rng=seed, method=method, chunk_size=chunk_size, workers=workers) for v in variants]
+    validation.check_draws(draws)
+    runs = [
+        simulate_plan(plan_run(v, seed, method, also_draw=shared), draws, chunk_size, workers) for v in variants
+    ]
     drop = [k for k in runs[0].data_vars if k.startswith("correlation_")]
     ds = xr.concat(
         [r.drop_vars(drop) for r in runs],
@@ -92,7 +94,4 @@ def simulate_scenarios(
 
 
 def _label(a: Assumptions, lang: str) -> str:
-    from .tomlreader import read_toml
-
-    path = Path(a.scenario_files[-1][0])
-    return str(read_toml(path).get(f"label_{lang}", a.scenario))
+    return (a.scenario_label_nl if lang == "nl" else a.scenario_label_en) or a.scenario

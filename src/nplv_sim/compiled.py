@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,10 +14,11 @@ from .core.correlation import is_valid_correlation, nearest_correlation, spearma
 from .core.distributions import Fixed
 from .core.engine import SamplingPlan
 from .core.seeding import stream_key
+from .effects import EFFECTS, Lowering
 from .errors import AssumptionsError
-from .schema import Assumptions
+from .schema import Addon, Assumptions
 
-__all__ = ["CompiledModel", "CorrelationWarning", "compile_assumptions"]
+__all__ = ["CompiledModel", "CorrelationWarning", "compile_assumptions", "model_arrays"]
 
 # A repaired matrix further than this (max abs entry) from the declared one is refused.
 MAX_REPAIR = 0.25
@@ -82,7 +84,9 @@ def _effective_law(x):
     return x.law if x.is_random else Fixed(_held_value(x, False))
 
 
-def compile_assumptions(a: Assumptions, deterministic: bool = False) -> CompiledModel:
+def compile_assumptions(
+    a: Assumptions, deterministic: bool = False, also_draw: Collection[str] = ()
+) -> CompiledModel:
     """Build the core model and sampling plan.
 
     Parameters
@@ -91,158 +95,20 @@ def compile_assumptions(a: Assumptions, deterministic: bool = False) -> Compiled
         Validated assumptions.
     deterministic : bool
         Hold every input at its baseline value.
+    also_draw : collection of str
+        Inputs whose normal scores are drawn even where ``a`` holds them fixed, so that
+        variants compared together share their random numbers and copula exactly
+        (:func:`nplv_sim.comparison.simulate_scenarios`). Their values stay as ``a`` says.
 
     Returns
     -------
     CompiledModel
     """
-    comps = a.components
-    comp_idx = {c.name: i for i, c in enumerate(comps)}
-    periods = tuple(p.name for p in a.facts.periods)
-    period_idx = {p: i for i, p in enumerate(periods)}
-    pillars = tuple(p.name for p in a.facts.pillars)
-    pillar_idx = {p: i for i, p in enumerate(pillars)}
-    n_c, n_p = len(comps), len(periods)
-    need = np.array([[c.need[p] for p in periods] for c in comps], dtype=float)
-    sources = a.sources
-    src_idx = {s.name: i for i, s in enumerate(sources)}
-    allocation = np.zeros((len(sources), n_c))
-    for i, s in enumerate(sources):
-        for comp, w in s.allocation.items():
-            allocation[i, comp_idx[comp]] = w
     inputs = a.inputs
-    in_idx = {x.name: i for i, x in enumerate(inputs)}
-
-    need_mult, key_shift, funding, deferrals, mult_shares = [], [], [], [], []
-    for k, x in enumerate(inputs):
-        t = x.targets
-        if x.effect == "need_multiplier":
-            mask = np.zeros((n_c, n_p), dtype=bool)
-            rows = (
-                [comp_idx[c] for c in t["components"]]
-                if "components" in t
-                else [i for i, c in enumerate(comps) if c.pillar in t["pillars"]]
-            )
-            for r in rows:
-                for p in t["periods"]:
-                    mask[r, period_idx[p]] = True
-            need_mult.append((k, mask))
-            mult_shares.append(float(t.get("share", 1.0)))
-        elif x.effect == "key_shift":
-            mask = np.zeros(n_c, dtype=bool)
-            mask[[comp_idx[c] for c in t["components"]]] = True
-            key_shift.append((k, mask))
-        elif x.effect in ("funding_multiplier", "starts_realisation"):
-            mask = np.zeros(len(sources), dtype=bool)
-            mask[[src_idx[s] for s in t["sources"]]] = True
-            funding.append(
-                core_model.FundingEffect(k, mask, t["part"] in ("rijk", "both"), t["part"] in ("cofin", "both"))
-            )
-            if x.effect == "starts_realisation":
-                comp_mask = np.isin(np.arange(n_c), [comp_idx[c] for c in t["components"]])
-                first, then = (period_idx[p] for p in t["periods"])
-                deferrals.append(core_model.Deferral(k, comp_mask, first, then))
-
-    def role(effect: str, key: str, name: str) -> list[int]:
-        return [in_idx[x.name] for x in inputs if x.effect == effect and x.targets.get(key) == name]
-
-    vat = tuple(
-        core_model.VatEffect(
-            excluded=role("vat_excluded", "vat_group", g.name)[0],
-            rate=role("vat_rate", "vat_group", g.name)[0],
-            reclaimable=role("vat_reclaimable", "vat_group", g.name)[0],
-            components=np.isin(np.arange(n_c), [comp_idx[c] for c in g.components]),
-        )
-        for g in a.vat_groups
-    )
-    addons = []
-    for ad in a.addons:
-        if not ad.enabled:
-            continue
-        weights = np.zeros(n_c)
-        for part, share in ad.parts.items():
-            weights[comp_idx[ad.component_name(part)]] = share
-        shares = np.zeros(n_p)
-        for year, w in ad.year_weights.items():
-            for p in a.facts.periods:
-                if p.first_year <= year <= p.last_year:
-                    shares[period_idx[p.name]] += w
-        share_of = {
-            x.targets.get("part", ""): in_idx[x.name]
-            for x in inputs
-            if x.effect == "addon_rijk_share" and x.targets.get("addon") == ad.name
-        }
-        rijk_shares = np.full(n_c, -1, dtype=int)
-        for part in ad.parts:
-            rijk_shares[comp_idx[ad.component_name(part)]] = share_of.get(part, share_of.get(""))
-        addons.append(
-            core_model.Addon(
-                amounts=tuple(role("addon_amount", "addon", ad.name)),
-                rijk_shares=rijk_shares,
-                weights=weights,
-                period_shares=shares / shares.sum(),
-            )
-        )
-    extra = tuple(
-        core_model.ExtraFunding(
-            fraction=role("extra_funding_fraction", "extra_funding", e.name)[0],
-            component=comp_idx[e.component],
-            pro_rata=np.array([e.pro_rata[p] for p in periods]),
-            local_match=e.local_match,
-        )
-        for e in a.extra_funding
-    )
-    arrays = core_model.ModelArrays(
-        need=need,
-        key=np.array([c.rijk_key for c in comps]),
-        pillar=np.array([pillar_idx[c.pillar] for c in comps]),
-        n_pillars=len(pillars),
-        headline=np.array([not c.addon for c in comps]),
-        src_rijk=np.array([s.rijk for s in sources], dtype=float),
-        src_cofin=np.array([s.cofin for s in sources], dtype=float),
-        src_period=np.array([period_idx[s.period] for s in sources]),
-        allocation=allocation,
-        need_multipliers=tuple(need_mult),
-        multiplier_shares=tuple(mult_shares),
-        deferrals=tuple(deferrals),
-        key_shifts=tuple(key_shift),
-        funding_effects=tuple(funding),
-        vat=vat,
-        addons=tuple(addons),
-        extra_funding=extra,
-    )
-
-    shared = set(a.draw_inputs)
+    shared = set(also_draw)
     random = np.array([(x.is_random or x.name in shared) and not deterministic for x in inputs], dtype=bool)
     random_names = [x.name for x, r in zip(inputs, random, strict=True) if r]
-    declared = _rank_matrix(a, random_names)
-    chol = target = None
-    if declared is not None:
-        target = np.where(np.isnan(declared), 0.0, declared)
-        if not is_valid_correlation(target):
-            repaired = nearest_correlation(target)
-            gap = float(np.abs(repaired - target).max())
-            if gap > MAX_REPAIR:
-                raise AssumptionsError(
-                    a.path,
-                    "correlation",
-                    "the declared correlations are far from a valid matrix (repair would move an entry by "
-                    f"{gap:.2f}); check the signs and sizes",
-                )
-            i, j = np.unravel_index(int(np.argmax(np.abs(repaired - target))), target.shape)
-            pair = f"{random_names[i]} ~ {random_names[j]}: {target[i, j]:.2f} -> {repaired[i, j]:.2f}"
-            warnings.warn(
-                f"{Path(a.path).name}: declared correlations are not a valid matrix; repaired to the nearest "
-                f"one, largest change {pair}",
-                CorrelationWarning,
-                stacklevel=3,
-            )
-            target = repaired
-        pearson = spearman_to_pearson(target)
-        np.fill_diagonal(pearson, 1.0)
-        if not is_valid_correlation(pearson, tol=1e-12):
-            pearson = nearest_correlation(pearson)
-        chol = np.linalg.cholesky(pearson + 1e-14 * np.eye(len(pearson)))
+    declared, target, chol = _copula(a, random_names)
     plan = SamplingPlan(
         laws=tuple(_effective_law(x) for x in inputs),
         baseline=np.array([_held_value(x, deterministic) for x in inputs], dtype=float),
@@ -251,13 +117,152 @@ def compile_assumptions(a: Assumptions, deterministic: bool = False) -> Compiled
         chol=chol,
     )
     return CompiledModel(
-        arrays=arrays,
+        arrays=model_arrays(a),
         plan=plan,
-        components=tuple(c.name for c in comps),
-        pillars=pillars,
-        periods=periods,
+        components=tuple(c.name for c in a.components),
+        pillars=tuple(p.name for p in a.facts.pillars),
+        periods=tuple(p.name for p in a.facts.periods),
         inputs=tuple(x.name for x in inputs),
         correlated=tuple(random_names),
         declared=declared,
         target=target,
     )
+
+
+def model_arrays(a: Assumptions) -> core_model.ModelArrays:
+    """The core model's arrays: need, keys and funding, and every input's effect lowered.
+
+    Parameters
+    ----------
+    a : Assumptions
+        Validated assumptions.
+
+    Returns
+    -------
+    ModelArrays
+    """
+    comps, sources = a.components, a.sources
+    comp_idx = {c.name: i for i, c in enumerate(comps)}
+    periods = tuple(p.name for p in a.facts.periods)
+    pillars = tuple(p.name for p in a.facts.pillars)
+    allocation = np.zeros((len(sources), len(comps)))
+    for i, s in enumerate(sources):
+        for comp, w in s.allocation.items():
+            allocation[i, comp_idx[comp]] = w
+    lw = Lowering(
+        components=tuple(comp_idx),
+        component_pillars=tuple(c.pillar for c in comps),
+        periods=periods,
+        sources=tuple(s.name for s in sources),
+    )
+    for k, x in enumerate(a.inputs):
+        lower = EFFECTS[x.effect].lower
+        if lower is not None:  # role effects are lowered by their VAT group, add-on or extra funding
+            lower(lw, k, x.targets)
+    return core_model.ModelArrays(
+        need=np.array([[c.need[p] for p in periods] for c in comps], dtype=float),
+        key=np.array([c.rijk_key for c in comps]),
+        pillar=np.array([pillars.index(c.pillar) for c in comps]),
+        n_pillars=len(pillars),
+        headline=np.array([not c.addon for c in comps]),
+        src_rijk=np.array([s.rijk for s in sources], dtype=float),
+        src_cofin=np.array([s.cofin for s in sources], dtype=float),
+        src_period=np.array([periods.index(s.period) for s in sources]),
+        allocation=allocation,
+        need_multipliers=tuple(lw.need_multipliers),
+        multiplier_shares=tuple(lw.multiplier_shares),
+        deferrals=tuple(lw.deferrals),
+        key_shifts=tuple(lw.key_shifts),
+        funding_effects=tuple(lw.funding_effects),
+        vat=tuple(_vat(a, lw)),
+        addons=tuple(_addon(a, ad, lw) for ad in a.addons if ad.enabled),
+        extra_funding=tuple(_extra(a, lw)),
+    )
+
+
+def _role(a: Assumptions, effect: str, owner: str) -> list[int]:
+    """Indices of the inputs with ``effect`` that belong to the VAT group, add-on or extra funding ``owner``."""
+    key = EFFECTS[effect].owner
+    return [k for k, x in enumerate(a.inputs) if x.effect == effect and x.targets.get(key) == owner]
+
+
+def _vat(a: Assumptions, lw: Lowering) -> list[core_model.VatEffect]:
+    return [
+        core_model.VatEffect(
+            excluded=_role(a, "vat_excluded", g.name)[0],
+            rate=_role(a, "vat_rate", g.name)[0],
+            reclaimable=_role(a, "vat_reclaimable", g.name)[0],
+            components=lw.component_mask(g.components),
+        )
+        for g in a.vat_groups
+    ]
+
+
+def _addon(a: Assumptions, ad: Addon, lw: Lowering) -> core_model.Addon:
+    comps = list(lw.components)
+    weights = np.zeros(len(comps))
+    for part, share in ad.parts.items():
+        weights[comps.index(ad.component_name(part))] = share
+    shares = np.zeros(len(lw.periods))
+    for year, w in ad.year_weights.items():
+        for p in a.facts.periods:
+            if p.first_year <= year <= p.last_year:
+                shares[lw.period(p.name)] += w
+    # one Rijk share for the whole add-on (part ''), or one per part
+    share_of = {a.inputs[k].targets.get("part", ""): k for k in _role(a, "addon_rijk_share", ad.name)}
+    rijk_shares = np.full(len(comps), -1, dtype=int)
+    for part in ad.parts:
+        rijk_shares[comps.index(ad.component_name(part))] = share_of.get(part, share_of.get(""))
+    return core_model.Addon(
+        amounts=tuple(_role(a, "addon_amount", ad.name)),
+        rijk_shares=rijk_shares,
+        weights=weights,
+        period_shares=shares / shares.sum(),
+    )
+
+
+def _extra(a: Assumptions, lw: Lowering) -> list[core_model.ExtraFunding]:
+    return [
+        core_model.ExtraFunding(
+            fraction=_role(a, "extra_funding_fraction", e.name)[0],
+            component=list(lw.components).index(e.component),
+            pro_rata=np.array([e.pro_rata[p] for p in lw.periods]),
+            local_match=e.local_match,
+        )
+        for e in a.extra_funding
+    ]
+
+
+def _copula(
+    a: Assumptions, random_names: list[str]
+) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+    """Declared rank correlations, the valid matrix used (repaired if need be) and its
+    Cholesky factor on the normal scale; three Nones when nothing is correlated."""
+    declared = _rank_matrix(a, random_names)
+    if declared is None:
+        return None, None, None
+    target = np.where(np.isnan(declared), 0.0, declared)
+    if not is_valid_correlation(target):
+        repaired = nearest_correlation(target)
+        gap = float(np.abs(repaired - target).max())
+        if gap > MAX_REPAIR:
+            raise AssumptionsError(
+                a.path,
+                "correlation",
+                "the declared correlations are far from a valid matrix (repair would move an entry by "
+                f"{gap:.2f}); check the signs and sizes",
+            )
+        i, j = np.unravel_index(int(np.argmax(np.abs(repaired - target))), target.shape)
+        pair = f"{random_names[i]} ~ {random_names[j]}: {target[i, j]:.2f} -> {repaired[i, j]:.2f}"
+        warnings.warn(
+            f"{Path(a.path).name}: declared correlations are not a valid matrix; repaired to the nearest "
+            f"one, largest change {pair}",
+            CorrelationWarning,
+            stacklevel=4,
+        )
+        target = repaired
+    pearson = spearman_to_pearson(target)
+    np.fill_diagonal(pearson, 1.0)
+    if not is_valid_correlation(pearson, tol=1e-12):
+        pearson = nearest_correlation(pearson)
+    return declared, target, np.linalg.cholesky(pearson + 1e-14 * np.eye(len(pearson)))

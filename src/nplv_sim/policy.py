@@ -3,18 +3,16 @@ and where the report's single number sits on the S-curve."""
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
 
+from . import validation
 from .errors import NplvError
 from .schema import Assumptions
 from .summary import quantile_mcse
-from .tomlreader import MAX_AMOUNT
 
 __all__ = [
     "Budget",
@@ -44,41 +42,6 @@ class Budget:
     years: tuple[int, int] | None = None
 
 
-_BUDGET = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(/\s*(?:yr|year|jaar|j))?\s*")
-_YEARS = re.compile(r"\s*(\d{4})\s*-\s*(\d{4})\s*")
-
-
-def check_budget_text(text: str, years: str | None = None) -> tuple[float, bool]:
-    """Check ``--budget`` (and ``--years``) as typed, before any simulation.
-
-    Returns
-    -------
-    tuple
-        The amount [EUR million] and whether it is per year.
-
-    Raises
-    ------
-    NplvError
-        A budget that is not a number, not finite or beyond
-        :data:`~nplv_sim.tomlreader.MAX_AMOUNT`, or ``--years`` without a per-year amount.
-    """
-    m = _BUDGET.fullmatch(text)
-    if not m:
-        raise NplvError(f"budget {text!r}: give an amount in EUR million, e.g. 945, or per year, e.g. 135/yr")
-    amount = float(m.group(1))
-    if not math.isfinite(amount) or amount > MAX_AMOUNT:
-        raise NplvError(
-            f"budget {text[:20]!r}{'...' if len(text) > 20 else ''}: at most {MAX_AMOUNT:g} "
-            "(EUR million); amounts are in EUR million"
-        )
-    per_year = bool(m.group(2))
-    if years and not per_year:
-        raise NplvError("--years goes with a per-year budget such as 135/yr")
-    if years and not _YEARS.fullmatch(years):
-        raise NplvError(f"--years {years!r}: give FIRST-LAST, e.g. 2029-2035")
-    return amount, per_year
-
-
 def parse_budget(text: str, a: Assumptions, years: str | None = None) -> Budget:
     """Parse ``"135/yr"`` (per year, over ``years`` e.g. ``"2029-2035"``; default all
     years) or ``"945"`` (a total for the whole horizon).
@@ -98,15 +61,10 @@ def parse_budget(text: str, a: Assumptions, years: str | None = None) -> Budget:
     """
     periods = a.facts.periods
     first_all, last_all = periods[0].first_year, periods[-1].last_year
-    amount, per_year = check_budget_text(text, years)
+    amount, per_year, span = validation.check_budget(text, years, (first_all, last_all))
     if not per_year:
         return Budget({p.name: float("nan") for p in periods} | {OVERALL: amount}, text.strip())
-    first, last = first_all, last_all
-    if years:
-        ym = _YEARS.fullmatch(years)
-        first, last = int(ym.group(1)), int(ym.group(2))
-        if not first_all <= first <= last <= last_all:
-            raise NplvError(f"--years {years!r}: must lie within {first_all}-{last_all}, first before last")
+    first, last = span or (first_all, last_all)
     out = {}
     for p in periods:
         overlap = max(0, min(last, p.last_year) - max(first, p.first_year) + 1)
@@ -206,9 +164,7 @@ def budget_for_confidence(
     Dataset
         ``budget`` and ``budget_mcse`` with a ``quantile`` dim (the confidence levels).
     """
-    conf = [float(c) for c in confidence]
-    if any(not 0.0 < c < 1.0 for c in conf):
-        raise NplvError(f"confidence levels must lie strictly between 0 and 1, got {conf}")
+    conf = validation.check_probabilities("confidence levels", confidence, open_interval=True)
     da = by_horizon(ds, variable, netting)
     out = xr.Dataset()
     out["budget"] = da.quantile(conf, dim="draw").assign_attrs(

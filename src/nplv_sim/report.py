@@ -289,9 +289,7 @@ def _figures(a: Assumptions, ds: xr.Dataset, summary: xr.Dataset, folder: Path, 
 
 def _coalition_budget(a: Assumptions) -> dict[int, float] | None:
     """The coalition agreement's money per year, from the facts file (None if it has none)."""
-    from .tomlreader import read_toml
-
-    fig = read_toml(Path(a.facts.path)).get("figures", {}).get("coalition_agreement_per_year")
+    fig = a.facts.data.get("figures", {}).get("coalition_agreement_per_year")
     if not fig:
         return None
     v = fig["value"]

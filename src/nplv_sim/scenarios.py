@@ -25,31 +25,11 @@ from typing import Any
 from . import assumptions as _assumptions
 from .errors import AssumptionsError, suggest
 from .schema import Assumptions, FundingSource
-from .tomlreader import MAX_AMOUNT, Table, read_toml, tables
+from .tomlreader import MAX_AMOUNT, Table, read_toml_hashed, tables
 
 __all__ = ["SCENARIO_SCHEMA", "apply_scenario", "list_scenarios", "load_scenario", "scenarios_dir"]
 
 SCENARIO_SCHEMA = "nplv-sim/scenario/1"
-_LAW_KEYS = {
-    "value",
-    "low",
-    "high",
-    "mode",
-    "lambda",
-    "mean",
-    "sd",
-    "mu",
-    "sigma",
-    "median",
-    "interval",
-    "coverage",
-    "alpha",
-    "beta",
-    "p",
-    "values",
-    "probs",
-}
-
 
 def scenarios_dir() -> Path:
     """Folder of the shipped scenario overlays."""
@@ -83,18 +63,19 @@ def load_scenario(path: str | Path, base: Assumptions) -> Assumptions:
             names = [p.stem for p in list_scenarios()]
             raise AssumptionsError(path, "", "no such scenario file or shipped scenario", suggest(path.name, names))
         path = shipped
-    return apply_scenario(path, read_toml(path), base)
+    data, sha256 = read_toml_hashed(path)
+    return apply_scenario(path, data, base, sha256)
 
 
-def apply_scenario(path: Path, data: dict[str, Any], base: Assumptions) -> Assumptions:
-    """Apply parsed scenario ``data`` (from ``path``) to ``base``."""
+def apply_scenario(path: Path, data: dict[str, Any], base: Assumptions, sha256: str | None = None) -> Assumptions:
+    """Apply parsed scenario ``data`` (from ``path``, whose bytes hash to ``sha256``) to ``base``."""
     top = Table(path, "", data)
     if top.raw("schema") != SCENARIO_SCHEMA:
         raise top.error("schema", f"must be {SCENARIO_SCHEMA!r}, got {data.get('schema')!r}")
-    for key in ("label_nl", "label_en", "source"):
-        top.string(key)
+    label_nl, label_en = top.string("label_nl"), top.string("label_en")
+    top.string("source")
     top.string("rationale", "")
-    refs = read_toml(Path(base.facts.path))
+    refs = base.facts.data  # parsed (and hashed) once, on load
     sources, per_year = _funding(path, top, base, refs)
     inputs = _inputs(path, top, base, refs)
     addons = list(base.addons)
@@ -114,7 +95,9 @@ def apply_scenario(path: Path, data: dict[str, Any], base: Assumptions) -> Assum
         extra_sources=base.extra_sources + tuple(sources),
         scenario_year_funding=base.scenario_year_funding + tuple(per_year),
         scenario=path.stem,
-        scenario_files=(*base.scenario_files, (str(path), hashlib.sha256(path.read_bytes()).hexdigest())),
+        scenario_label_nl=label_nl,
+        scenario_label_en=label_en,
+        scenario_files=(*base.scenario_files, (str(path), sha256 or hashlib.sha256(path.read_bytes()).hexdigest())),
     )
 
 
@@ -220,6 +203,7 @@ def _inputs(path: Path, top: Table, base: Assumptions, refs: dict) -> list:
             "effect": old.effect,
             "source": old.source,
             "rationale": old.rationale,
+            "rationale_nl": old.rationale_nl,
             "enabled": old.enabled,
             **{k: list(v) if isinstance(v, tuple) else v for k, v in old.targets.items()},
         }
@@ -232,8 +216,5 @@ def _inputs(path: Path, top: Table, base: Assumptions, refs: dict) -> list:
         else:
             merged.update({"distribution": old.distribution, **dict(old.params), "baseline": old.baseline})
             merged.update(t.data)
-        unknown = set(t.data) - set(merged) - _LAW_KEYS
-        if unknown:
-            raise t.error(sorted(unknown)[0], "unknown field")
         inputs[names.index(name)] = _assumptions._input(Table(path, t.entry, merged, refs), name, target_names)
     return inputs

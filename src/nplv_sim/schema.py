@@ -24,18 +24,6 @@ __all__ = [
     "VatGroup",
 ]
 
-EFFECTS = (
-    "need_multiplier",
-    "key_shift",
-    "funding_multiplier",
-    "vat_excluded",
-    "vat_rate",
-    "vat_reclaimable",
-    "addon_amount",
-    "addon_rijk_share",
-    "extra_funding_fraction",
-    "starts_realisation",
-)
 # The group of the named, switchable uplift layer (optimism bias / reference class).
 UPLIFT_GROUP = "uplift"
 # What Rebel's figures are taken to be for the estimation-error multipliers.
@@ -250,13 +238,12 @@ class Assumptions:
     correlation_matrix: tuple[tuple[str, ...], tuple[tuple[float, ...], ...]] | None = None
     calibration: Calibration | None = None
     scenario: str = "baseline"
+    scenario_label_nl: str = ""  # the last overlay's labels ('' without a scenario)
+    scenario_label_en: str = ""
     scenario_files: tuple[tuple[str, str], ...] = ()  # (path, sha256) of overlays
     extra_sources: tuple[FundingSource, ...] = ()  # added by scenarios
     # (year, total, rijk) EUR M of scenario funding, for the year profile
     scenario_year_funding: tuple[tuple[int, float, float], ...] = ()
-    # inputs whose normal scores are drawn even if this scenario holds them fixed, so
-    # that scenarios compared together share random numbers (and copula) exactly
-    draw_inputs: tuple[str, ...] = ()
 
     def input(self, name: str) -> Input:
         """The input called ``name``."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -107,6 +107,7 @@ def plan_run(
     deterministic: bool = False,
     detail: bool = False,
     variables: Sequence[str] | None = None,
+    also_draw: Collection[str] = (),
 ) -> RunPlan:
     """Check the arguments, compile the model once and fix the output variables.
 
@@ -124,6 +125,9 @@ def plan_run(
         Also the per-component variables.
     variables : sequence of str, optional
         Only these output variables (default: all of the run).
+    also_draw : collection of str
+        Inputs drawn even where held fixed (common random numbers across variants; see
+        :func:`nplv_sim.compiled.compile_assumptions`).
 
     Returns
     -------
@@ -144,7 +148,7 @@ def plan_run(
                 else "variables is empty: name at least one output variable"
             )
         wanted = outputs.selected(detail, variables)
-    cm = compile_assumptions(assumptions, deterministic=deterministic)
+    cm = compile_assumptions(assumptions, deterministic=deterministic, also_draw=also_draw)
     layout = outputs.layout_of(assumptions, cm.components, cm.inputs)
     return RunPlan(assumptions, cm, root, method, deterministic, detail, layout, wanted)
 
@@ -261,11 +265,36 @@ def simulate(
     InvalidArgument
         A bad argument (also a ``ValueError``).
     """
+    if not deterministic:
+        validation.check_draws(draws)
+    plan = plan_run(assumptions, rng, method, deterministic, detail)
+    return simulate_plan(plan, draws, chunk_size, workers, progress)
+
+
+def simulate_plan(
+    plan: RunPlan,
+    draws: int,
+    chunk_size: int | None = None,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> xr.Dataset:
+    """Run a plan from :func:`plan_run`, keeping every draw: :func:`simulate` after planning.
+
+    Parameters
+    ----------
+    plan : RunPlan
+        The compiled model, seed, method and output variables.
+    draws, chunk_size, workers, progress
+        As :func:`simulate`.
+
+    Returns
+    -------
+    xarray.Dataset
+    """
     workers = validation.check_positive_int("workers", os.cpu_count() or 1 if workers is None else workers)
     if chunk_size is not None:
         chunk_size = validation.check_positive_int("chunk_size", chunk_size)
-    draws = 1 if deterministic else validation.check_draws(draws)
-    plan = plan_run(assumptions, rng, method, deterministic, detail)
+    draws = 1 if plan.deterministic else validation.check_draws(draws)
     validation.check_memory(estimate_bytes(plan, draws), draws)
     x, engine = run_kept(plan, draws, workers, -(-(chunk_size or BLOCK_SIZE) // BLOCK_SIZE), progress)
     return to_dataset(plan, x, engine)

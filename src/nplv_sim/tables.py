@@ -44,23 +44,22 @@ def summary_rows(summary: xr.Dataset, variables: tuple[str, ...] = SUMMARY_VARIA
             continue
         da = summary[name]
         dims = [d for d in da.dims if d != "quantile"]
-        stacked = da.stack(cell=dims) if dims else da.expand_dims(cell=[0])
-        for i in range(stacked.sizes["cell"]):
-            cell = stacked.isel(cell=i)
-            sel = {d: cell[d].item() for d in dims}
-            row: dict[str, object] = {"variable": name, "basis": BASES.get(name, ""),
-                                      **{d: sel.get(d, "all" if d == "pillar" else "") for d in _LABEL_DIMS}}
-            if "period" not in da.dims and "period" in summary.dims:
-                row["period"] = WHOLE  # a sum over the periods
+        columns = {_qname(q): da.sel(quantile=q, drop=True) for q in qs}
+        columns |= {"mean": summary[f"{name}_mean"], "sd": summary[f"{name}_sd"]}
+        columns |= {f"mcse_{_qname(q)}": summary[f"{name}_mcse"].sel(quantile=q, drop=True) for q in qs}
+        if f"{name}_prob_positive" in summary:
+            columns["prob_positive"] = summary[f"{name}_prob_positive"]
+        cells = xr.Dataset(columns).drop_vars([c for c in summary.coords if c not in dims], errors="ignore")
+        frame = cells.expand_dims(cell=[0]) if not dims else cells
+        table = frame.to_dataframe(dim_order=dims or ["cell"]).reset_index()
+        whole = "period" not in da.dims and "period" in summary.dims  # a sum over the periods
+        for record in table.to_dict("records"):
+            row: dict[str, object] = {"variable": name, "basis": BASES.get(name, "")}
+            row |= {d: record.get(d, "all" if d == "pillar" else "") for d in _LABEL_DIMS}
+            if whole:
+                row["period"] = WHOLE
             row["first_year"], row["last_year"] = _years(summary, str(row["period"])) if row["period"] else ("", "")
-            for q, v in zip(qs, cell.values, strict=True):
-                row[_qname(q)] = float(v)
-            row["mean"] = float(summary[f"{name}_mean"].sel(sel))
-            row["sd"] = float(summary[f"{name}_sd"].sel(sel))
-            for q, v in zip(qs, summary[f"{name}_mcse"].sel(sel).values, strict=True):
-                row[f"mcse_{_qname(q)}"] = float(v)
-            if f"{name}_prob_positive" in summary:
-                row["prob_positive"] = float(summary[f"{name}_prob_positive"].sel(sel))
+            row |= {k: float(record[k]) for k in columns}
             row["units"] = da.attrs.get("units", "")
             rows.append(row)
     return rows

@@ -12,7 +12,7 @@ import hashlib
 import math
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -217,8 +217,8 @@ class Table:
                 raise self.error(key, f"reference {value!r} is not allowed here")
             node: Any = self.refs
             for part in value[1:].split("."):
-                if not isinstance(node, dict) or part not in node:
-                    options = list(node) if isinstance(node, dict) else []
+                if not isinstance(node, Mapping) or part not in node:
+                    options = list(node) if isinstance(node, Mapping) else []
                     raise self.error(
                         key, f"reference {value!r} names nothing in the facts file", suggest_or_list(part, options)
                     )

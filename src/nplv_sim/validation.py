@@ -8,29 +8,38 @@ Each check raises :class:`InvalidArgument`, which is both an :class:`~nplv_sim.e
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from .core.sampling import METHODS
+from .core.methods import METHODS
 from .core.seeding import RootSeed, resolve_seed
 from .errors import NplvError
 from .memory import available_memory
+from .tomlreader import MAX_AMOUNT
 
 __all__ = [
     "InvalidArgument",
+    "check_budget",
     "check_draws",
     "check_memory",
     "check_method",
     "check_positive_int",
     "check_probabilities",
     "check_target",
+    "parse_count",
+    "parse_probabilities",
+    "parse_seed",
     "root_seed",
 ]
 
 # Share of the available memory a run may plan to use.
 MEMORY_SHARE = 0.6
+# A budget as typed: an amount in EUR million, per year with "/yr" (or /year, /jaar, /j).
+_BUDGET = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(/\s*(?:yr|year|jaar|j))?\s*")
+_YEARS = re.compile(r"\s*(\d{4})\s*-\s*(\d{4})\s*")
 
 
 class InvalidArgument(NplvError, ValueError):
@@ -105,3 +114,93 @@ def check_memory(need_bytes: int, draws: int) -> None:
             f"{limit / 2**30:.1f} GiB a run may plan to use ({MEMORY_SHARE:.0%} of {what}); use fewer draws, "
             "or --stream for summaries of any number of draws"
         )
+
+
+def check_budget(
+    text: str, years: str | None = None, horizon: tuple[int, int] | None = None
+) -> tuple[float, bool, tuple[int, int] | None]:
+    """``--budget`` (and ``--years``) as typed, checked before any simulation.
+
+    Parameters
+    ----------
+    text : str
+        ``"945"`` (a total, EUR million) or ``"135/yr"`` (per year).
+    years : str, optional
+        ``"FIRST-LAST"`` for a per-year budget.
+    horizon : (int, int), optional
+        First and last year of the facts file; the years must lie within them.
+
+    Returns
+    -------
+    tuple
+        The amount [EUR million], whether it is per year, and the years (None if not given).
+
+    Raises
+    ------
+    InvalidArgument
+        A budget that is not a number, not finite or beyond
+        :data:`~nplv_sim.tomlreader.MAX_AMOUNT`; ``--years`` without a per-year amount,
+        malformed or outside the horizon.
+    """
+    m = _BUDGET.fullmatch(text)
+    if not m:
+        raise InvalidArgument(f"budget {text!r}: give an amount in EUR million, e.g. 945, or per year, e.g. 135/yr")
+    amount = float(m.group(1))
+    if not math.isfinite(amount) or amount > MAX_AMOUNT:
+        raise InvalidArgument(
+            f"budget {text[:20]!r}{'...' if len(text) > 20 else ''}: at most {MAX_AMOUNT:g} "
+            "(EUR million); amounts are in EUR million"
+        )
+    per_year = bool(m.group(2))
+    if not years:
+        return amount, per_year, None
+    if not per_year:
+        raise InvalidArgument("--years goes with a per-year budget such as 135/yr")
+    ym = _YEARS.fullmatch(years)
+    if not ym:
+        raise InvalidArgument(f"--years {years!r}: give FIRST-LAST, e.g. 2029-2035")
+    first, last = int(ym.group(1)), int(ym.group(2))
+    if horizon is not None and not horizon[0] <= first <= last <= horizon[1]:
+        raise InvalidArgument(f"--years {years!r}: must lie within {horizon[0]}-{horizon[1]}, first before last")
+    return amount, per_year, (first, last)
+
+
+# ---- text as typed on the command line
+def parse_count(text: str) -> int:
+    """A whole number of at least 1: ``100000``, ``100_000`` or integer-valued scientific notation (``1e6``)."""
+    t = text.replace("_", "").strip()
+    try:
+        value = int(t)
+    except ValueError:
+        try:
+            f = float(t)
+        except ValueError:
+            raise InvalidArgument(f"must be a whole number, got {text!r}") from None
+        if not (math.isfinite(f) and f == int(f)):
+            raise InvalidArgument(f"must be a whole number, got {text!r}") from None
+        value = int(f)
+    if value < 1:
+        raise InvalidArgument(f"must be at least 1, got {value}")
+    return value
+
+
+def parse_seed(text: str) -> int:
+    """A seed: a whole number of at least 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise InvalidArgument(f"must be a non-negative whole number, got {text!r}") from None
+    if value < 0:
+        raise InvalidArgument(f"must be non-negative, got {value}")
+    return value
+
+
+def parse_probabilities(text: str) -> tuple[float, ...]:
+    """Comma-separated probabilities, each strictly between 0 and 1."""
+    try:
+        qs = tuple(float(x) for x in text.split(","))
+    except ValueError:
+        raise InvalidArgument(f"must be comma-separated numbers, got {text!r}") from None
+    if not qs or any(not 0.0 < q < 1.0 for q in qs):
+        raise InvalidArgument("each quantile must lie strictly between 0 and 1")
+    return qs
