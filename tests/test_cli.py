@@ -214,3 +214,22 @@ def test_a_correlation_repair_is_one_warning_line_naming_the_pair(tmp_path, caps
     err = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
     assert len(err) == 1 and err[0].startswith("nplv-sim: warning: u.toml: declared correlations")
     assert " ~ " in err[0] and "->" in err[0]
+
+
+def test_a_command_that_does_not_name_dask_never_imports_it(tmp_path):
+    pytest.importorskip("dask")  # only meaningful where dask is installed
+    script = (
+        "import sys\n"
+        "from nplv_sim._entry import without_dask\n"
+        "assert not without_dask(['run', '--engine', 'dask'])\n"
+        "assert without_dask(['run', '--draws', '1000'])\n"
+        "from nplv_sim.cli import main\n"
+        f"code = main(['run', '--draws', '2000', '--seed', '1', '--quiet', '--out', {str(tmp_path / 'r')!r}])\n"
+        "assert code == 0, code\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed') and sys.modules[m])\n"
+        "print(loaded)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], env=ENV, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert xr.open_dataset(tmp_path / "r" / "results.nc")["shortfall"].sizes["draw"] == 2000

@@ -105,3 +105,14 @@ def test_max_draws_reached_warns(default_assumptions):
 def test_errors(default_assumptions, kwargs, match):
     with pytest.raises(NplvError, match=match):
         simulate_to_precision(default_assumptions, **kwargs)
+
+
+def test_cli_refuses_too_few_draws_for_replicates_before_making_a_folder(tmp_path, capsys):
+    from nplv_sim.cli import main
+
+    out = tmp_path / "out"
+    code = main(["run", "--precision", "5", "--draws", "100000", "--method", "lhs", "--out", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert "lhs needs at least 8" in err[0] and "allow at least 524,288 draws (--draws)" in err[0]
+    assert not out.exists()

@@ -59,7 +59,9 @@ def install_signal_handlers() -> None:
 import os  # noqa: E402  (loaded with the interpreter: no import time)
 from collections.abc import Sequence  # noqa: E402
 
-__all__ = ["HANDLED_SIGNALS", "Interrupted", "install_signal_handlers", "main", "report_interrupt", "run"]
+__all__ = [
+    "HANDLED_SIGNALS", "Interrupted", "install_signal_handlers", "main", "report_interrupt", "run", "without_dask"
+]
 
 _NAMES = {2: "Ctrl-C", 1: "SIGHUP", 15: "SIGTERM"}
 
@@ -104,6 +106,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return report_interrupt(exc)
 
 
+def without_dask(argv: Sequence[str]) -> bool:
+    """Mark dask as not installed in a process whose command does not name it.
+
+    When dask is installed, xarray imports it on its first array (to ask whether the array
+    is a dask array) and imports ``dask.distributed`` on its first NetCDF write (to ask
+    whether a scheduler is running): about 1 s of a ``run``, for nothing unless the
+    command says ``--engine dask``. A ``None`` in :data:`sys.modules` makes ``import dask``
+    raise ImportError, which xarray handles as "not installed". Only the console entry point
+    does this: its process runs one command and ends.
+
+    Returns
+    -------
+    bool
+        Whether dask was marked as not installed.
+    """
+    if any("dask" in a for a in argv) or "dask" in sys.modules:
+        return False
+    sys.modules["dask"] = None  # type: ignore[assignment]
+    return True
+
+
 def run() -> None:
     """``nplv-sim`` and ``python -m nplv_sim``."""
+    without_dask(sys.argv[1:])
     sys.exit(main())

@@ -367,6 +367,8 @@ def _summary_only(args: argparse.Namespace, a, progress):
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from concurrent.futures import ThreadPoolExecutor
+
     from .outputs import table_variables
     from .provenance import public_attrs
     from .simulation import estimate_bytes, plan_run, run_kept, stored, stored_variables, to_dataset
@@ -381,8 +383,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
             raise NplvError("--stream and --precision run locally; drop --engine dask")
         if args.detail:
             raise NplvError("--detail keeps every draw per component, --stream and --precision keep no draws: drop one")
-        if args.precision:
-            _parse_precision(args.precision)  # before any folder is made
+        if args.precision:  # before any folder is made
+            from .validation import check_replicate_draws
+
+            _parse_precision(args.precision)
+            check_replicate_draws(args.method, args.draws)
         return _cmd_run_summary_only(args, a)
     # Only what the command writes: the stored variables and those of the summary table.
     wanted = set(stored_variables(args.detail, args.keep)) | set(table_variables())
@@ -407,11 +412,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
         else:
             x, engine = run_kept(plan, args.draws, args.workers, progress=progress)
             ds = to_dataset(plan, x, engine)
-        progress.phase("summarising")
-        summary = summarize(ds, args.quantiles or DEFAULT_QUANTILES, variables=table_variables(), workers=args.workers)
-        progress.phase("writing")
-        # File names, never local absolute paths (the provenance block of every output).
-        write_netcdf(public_attrs(stored(ds, args.keep)), outputs.path("results.nc"))
+        progress.phase("summarising and writing")
+        # results.nc is written while the summary is computed: the write waits on the disk,
+        # the summary's sorts release the GIL. File names only, never local absolute paths.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            written = pool.submit(write_netcdf, public_attrs(stored(ds, args.keep)), outputs.path("results.nc"))
+            summary = summarize(
+                ds, args.quantiles or DEFAULT_QUANTILES, variables=table_variables(), workers=args.workers
+            )
+            written.result()
         write_text(outputs.path("summary.csv"), summary_csv(summary))
     progress.finish()
     targets = outputs.targets

@@ -33,7 +33,8 @@ import numpy as np
 import xarray as xr
 
 from . import validation
-from .core.engine import BLOCK_SIZE, Block, blocks, execute
+from .core.engine import Block, blocks, execute
+from .core.methods import REPLICATE_METHODS
 from .core.quantiles import bracket_probs, mcse_from_bracket, sample_quantiles
 from .core.streamstats import CellStats, Edges, histogram_quantiles, parts_stats
 from .schema import Assumptions
@@ -42,10 +43,6 @@ from .streaming import StatsSink, auto_bins, block_values, to_summary
 
 __all__ = ["PrecisionWarning", "simulate_to_precision"]
 
-# Replicates (blocks) drawn before a replicate-based error is trusted.
-MIN_REPLICATES = 8
-# Methods whose blocks are independent replicates of a design (error from replicates).
-REPLICATE_METHODS = ("lhs", "sobol")
 
 
 class PrecisionWarning(UserWarning):
@@ -227,19 +224,10 @@ def simulate_to_precision(
         raise validation.InvalidArgument("give target_abs and/or target_rel")
     max_draws = validation.check_draws(max_draws)
     workers = validation.check_positive_int("workers", workers)
-    replicates = method in REPLICATE_METHODS
-    if min_blocks is None:
-        min_blocks = MIN_REPLICATES if replicates else 1
-    min_blocks = validation.check_positive_int("min_blocks", min_blocks, 2 if replicates else 1)
+    min_blocks = validation.check_replicate_draws(method, max_draws, min_blocks)
     bins = auto_bins(max_draws) if bins is None else validation.check_positive_int("bins", bins, 2)
     plan = plan_run(assumptions, rng, method, variables=list(variables))
     cells = _selected_cells(plan, select)
-    n_blocks = -(-max_draws // BLOCK_SIZE)
-    if replicates and n_blocks < min_blocks:
-        raise validation.InvalidArgument(
-            f"max_draws = {max_draws:,} allows {n_blocks} block(s); "
-            f"{method} needs at least {min_blocks} (of {BLOCK_SIZE:,} draws) to estimate its error from replicates"
-        )
     sink = PrecisionSink(plan, bins, q, cells, target_abs, target_rel, min_blocks, progress)
     todo = blocks(max_draws)
     sink.start(next(todo))
@@ -255,7 +243,7 @@ def simulate_to_precision(
         )
     how = (
         f"replicates: sd of per-block quantiles / sqrt({len(sink.replicates)}) (independent {method} blocks)"
-        if replicates
+        if sink.by_replicates
         else "order statistics (as summarize)"
     )
     out = to_summary(plan, sink.stats, sink.edges, q, mcse=sink.se, call="simulate_to_precision")

@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .core.methods import METHODS
+from .core.engine import BLOCK_SIZE
+from .core.methods import METHODS, MIN_REPLICATES, REPLICATE_METHODS
 from .core.seeding import RootSeed, resolve_seed
 from .errors import NplvError
 from .memory import available_memory
@@ -28,6 +29,7 @@ __all__ = [
     "check_method",
     "check_positive_int",
     "check_probabilities",
+    "check_replicate_draws",
     "check_target",
     "parse_count",
     "parse_probabilities",
@@ -101,6 +103,23 @@ def check_target(name: str, value: Any) -> float | None:
     if not (math.isfinite(value) and value > 0):
         raise InvalidArgument(f"{name} must be a positive finite number, got {value!r}")
     return float(value)
+
+
+def check_replicate_draws(method: str, max_draws: int, min_blocks: int | None = None) -> int:
+    """The blocks a precision-controlled run needs before it trusts its error: at least
+    ``min_blocks`` (default 8) replicates for LHS and Sobol, which ``max_draws`` must allow."""
+    replicates = method in REPLICATE_METHODS
+    if min_blocks is None:
+        min_blocks = MIN_REPLICATES if replicates else 1
+    min_blocks = check_positive_int("min_blocks", min_blocks, 2 if replicates else 1)
+    n_blocks = -(-max_draws // BLOCK_SIZE)
+    if replicates and n_blocks < min_blocks:
+        raise InvalidArgument(
+            f"max_draws = {max_draws:,} allows {n_blocks} block(s); {method} needs at least {min_blocks} "
+            f"(of {BLOCK_SIZE:,} draws) to estimate its error from replicates: allow at least "
+            f"{min_blocks * BLOCK_SIZE:,} draws (--draws), or use method 'random'"
+        )
+    return min_blocks
 
 
 def check_memory(need_bytes: int, draws: int) -> None:

@@ -1,6 +1,6 @@
 """The sampling methods (constants only: the command line reads them without loading numpy)."""
 
-__all__ = ["CLI_DEFAULT_METHOD", "METHODS"]
+__all__ = ["CLI_DEFAULT_METHOD", "METHODS", "MIN_REPLICATES", "REPLICATE_METHODS"]
 
 METHODS = ("random", "lhs", "sobol")
 # The command line's default: of the three, Latin hypercube brings every headline P85 to a
@@ -9,3 +9,7 @@ METHODS = ("random", "lhs", "sobol")
 # 0.52 M in 3.6 s for Sobol). The API keeps ``method="random"`` so that seeded scripts keep
 # their numbers.
 CLI_DEFAULT_METHOD = "lhs"
+# Methods whose blocks are independent replicates of a design: their Monte Carlo error
+# comes from the spread between blocks (nplv_sim.precision), after at least this many.
+REPLICATE_METHODS = ("lhs", "sobol")
+MIN_REPLICATES = 8
