@@ -165,7 +165,7 @@ def test_write_draws_in_files_equals_simulate(default_assumptions, tmp_path):
     whole = nplv_sim.simulate(default_assumptions, n, rng=6)
     for name, da in whole.data_vars.items():
         if "draw" in da.dims:
-            joined = xr.concat([p[name] for p in parts], dim="draw")
+            joined = xr.concat([p[name] for p in parts], dim="draw").transpose(*da.dims)  # files hold draw last
             np.testing.assert_array_equal(joined.values, da.values, err_msg=name)
     np.testing.assert_array_equal(xr.concat([p["draw"] for p in parts], dim="draw").values, np.arange(n))
     for p in parts:

@@ -750,7 +750,9 @@ def _read_results(path: Path):
     except Exception as exc:  # any unreadable file is the user's input
         raise NplvError(f"{path}: cannot be read as NetCDF results ({type(exc).__name__})") from None
     check_results(ds, path)
-    return ds
+    from .output import draws_first
+
+    return draws_first(ds)
 
 
 def _cmd_register(args: argparse.Namespace) -> int:

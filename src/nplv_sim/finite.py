@@ -8,7 +8,7 @@ draws before the Dataset is built, the streamed ones block by block.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -21,7 +21,10 @@ NAMED_INPUTS = 3
 
 
 def check_finite(
-    values: Mapping[str, np.ndarray], where: str, input_names: Sequence[str], inputs: np.ndarray
+    values: Mapping[str, np.ndarray],
+    where: str,
+    input_names: Sequence[str],
+    inputs: np.ndarray | Callable[[int], np.ndarray],
 ) -> None:
     """Raise :class:`NplvError` if any array of ``values`` holds inf or NaN.
 
@@ -36,8 +39,9 @@ def check_finite(
         The assumptions file, for the message.
     input_names : sequence of str
         Names of the inputs, in the order of the rows of ``inputs``.
-    inputs : ndarray
-        (K, n) input values of the same draws.
+    inputs : ndarray or callable
+        (K, n) input values of the same draws, or ``inputs(draw) -> (K,)`` for a run that
+        did not keep them all.
     """
     for name, arr in values.items():
         if not np.issubdtype(arr.dtype, np.floating):
@@ -54,11 +58,11 @@ def check_finite(
                         f"{int(bad.sum()):,} draws; {_culprits(input_names, inputs, draw)}")
 
 
-def _culprits(names: Sequence[str], inputs: np.ndarray, draw: int) -> str:
+def _culprits(names: Sequence[str], inputs: np.ndarray | Callable[[int], np.ndarray], draw: int) -> str:
     """The inputs most likely responsible in ``draw``: non-finite ones, else the largest."""
     if not len(names):
         return "check the amounts and laws of the assumptions file"
-    values = np.asarray(inputs)[:, draw]
+    values = inputs(draw) if callable(inputs) else np.asarray(inputs)[:, draw]
     nonfinite = [n for n, v in zip(names, values, strict=True) if not np.isfinite(v)]
     if nonfinite:
         return "non-finite inputs: " + ", ".join(nonfinite[:NAMED_INPUTS])

@@ -190,12 +190,13 @@ def to_dataset(
     Arrays are draws last (the engine's layout); the Dataset shows them draws first
     through zero-copy views, so users index ``draw`` first as usual.
     """
-    draws = x.shape[-1]
+    draws = next(iter(engine.values())).shape[-1] if engine else x.shape[-1]
     values = plan.derive(x, engine)
     if check:
         # The engine's arrays hold the first inf or NaN (sums of finite amounts bounded by
         # the files' MAX_AMOUNT stay finite): checking them finds every one.
-        check_finite(engine, plan.assumptions.path, plan.cm.inputs, x)
+        inputs = x if x.shape[-1] == draws else _inputs_at(plan, x, draws)
+        check_finite(engine, plan.assumptions.path, plan.cm.inputs, inputs)
     lay = plan.layout
     ds = xr.Dataset(coords={"draw": np.arange(draws)})
     for var in plan.variables:
@@ -211,6 +212,20 @@ def to_dataset(
     describe_coords(ds)
     ds.attrs = plan.attrs(draws, call)
     return ds
+
+
+def _inputs_at(plan: RunPlan, x: np.ndarray, draws: int) -> Callable[[int], np.ndarray]:
+    """Input values (K,) of any draw of a run that kept the inputs of its first draws only:
+    the others are drawn again, bit for bit, from their block."""
+
+    def at(draw: int) -> np.ndarray:
+        if draw < x.shape[-1]:
+            return x[:, draw]
+        start = draw // BLOCK_SIZE * BLOCK_SIZE
+        inputs, _ = plan.evaluate(Block(draw // BLOCK_SIZE, start, min(BLOCK_SIZE, draws - start)))
+        return inputs[:, draw - start]
+
+    return at
 
 
 def describe_coords(ds: xr.Dataset) -> None:
@@ -307,10 +322,15 @@ def run_kept(
     blocks_per_task: int = 1,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Evaluate every draw of a run into kept arrays: inputs (K, draws) and the engine
+    """Evaluate every draw of a run into kept arrays: inputs (K, draws; of the first
+    draws only when no variable of the plan shows them) and the engine
     outputs the plan's variables need (..., draws), draws last."""
+    # The inputs are kept whole only where the Dataset shows them; otherwise those of the
+    # first draws suffice (for the achieved correlations), which saves K x 8 bytes per draw.
+    shown = any(v.source == "inputs" for v in plan.variables)
     sink = KeepSink(
-        plan.cm.arrays, plan.cm.plan, plan.method, plan.root, draws, outputs.engine_outputs(plan.detail), plan.detail
+        plan.cm.arrays, plan.cm.plan, plan.method, plan.root, draws, outputs.engine_outputs(plan.detail), plan.detail,
+        input_draws=None if shown else min(draws, ACHIEVED_SAMPLE),
     )
     execute(blocks(draws), sink, workers, blocks_per_task, None if progress is None else lambda d: progress(d, draws))
     return sink.inputs, sink.outputs
@@ -366,7 +386,9 @@ def regenerate(ds: xr.Dataset, assumptions: Assumptions | None = None) -> xr.Dat
         ``ds`` with every variable of the run.
     """
     from .assumptions import load_assumptions
+    from .output import draws_first
 
+    ds = draws_first(ds)  # results.nc holds draw last
     detail = bool(ds.attrs.get("detail", 0))
     missing = [v for v in outputs.selected(detail) if v.name not in ds]
     if assumptions is None:

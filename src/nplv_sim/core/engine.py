@@ -249,18 +249,22 @@ class KeepSink:
     Attributes
     ----------
     inputs : ndarray
-        (K, draws) input values.
+        (K, draws) input values, or of the first ``input_draws`` draws only.
     outputs : dict
         Engine output name -> (..., draws) array.
     """
 
     def __init__(
         self, model: ModelArrays, plan: SamplingPlan, method: str, root: RootSeed, draws: int,
-        keep: Sequence[str] | None, detail: bool, offset: int = 0,
+        keep: Sequence[str] | None, detail: bool, offset: int = 0, input_draws: int | None = None,
     ) -> None:
         self.model, self.plan, self.method, self.root, self.detail = model, plan, method, root, detail
         self.offset = offset  # the first draw the arrays hold
         self.inputs, self.outputs = empty_outputs(model, plan, draws, keep, detail)
+        if input_draws is not None and input_draws < draws:
+            # Only the first input_draws draws' inputs are kept (e.g. for the achieved
+            # correlations); the other blocks' inputs live in a scratch array while evaluated.
+            self.inputs = np.empty((self.inputs.shape[0], input_draws))
 
     def slot(self, block: Block) -> slice:
         """Where ``block``'s draws go in the kept arrays."""
@@ -269,10 +273,13 @@ class KeepSink:
     def process(self, block: Block) -> None:
         """Evaluate ``block`` into its slice of the kept arrays."""
         s = self.slot(block)
+        inputs = self.inputs[:, s] if s.stop <= self.inputs.shape[1] else np.empty((self.inputs.shape[0], block.n))
         _block_into(
             self.model, self.plan, self.method, self.root, block.index, block.n, self.detail,
-            self.inputs[:, s], {k: v[..., s] for k, v in self.outputs.items()},
+            inputs, {k: v[..., s] for k, v in self.outputs.items()},
         )
+        if s.start < self.inputs.shape[1] < s.stop:  # the kept inputs end inside this block
+            self.inputs[:, s.start :] = inputs[:, : self.inputs.shape[1] - s.start]
 
     def merge(self, block: Block, result: None) -> bool:
         """Nothing to merge: the block is already in place."""
