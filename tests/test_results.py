@@ -149,3 +149,17 @@ def test_a_new_registry_entry_reaches_every_run_mode(default_assumptions, monkey
     assert "rijk_share_of_shortfall" in nplv_sim.summarize(ds)
     streamed = simulate_summary(default_assumptions, 3_000, rng=5, variables=["rijk_share_of_shortfall"])
     np.testing.assert_allclose(streamed["rijk_share_of_shortfall_mean"], ds["rijk_share_of_shortfall"].mean("draw"))
+
+
+def test_a_run_that_does_not_show_the_inputs_keeps_only_the_first_and_redraws_any_other(default_assumptions):
+    from nplv_sim.simulation import ACHIEVED_SAMPLE, _inputs_at, plan_run, run_kept
+
+    n = 70_000  # two blocks, the second one short
+    full = nplv_sim.simulate(default_assumptions, n, rng=3, method="lhs")["input_value"].values  # (draw, input)
+    plan = plan_run(default_assumptions, 3, "lhs", variables=["shortfall"])
+    x, engine = run_kept(plan, n)
+    assert x.shape == (full.shape[1], ACHIEVED_SAMPLE)
+    np.testing.assert_array_equal(x, full[:ACHIEVED_SAMPLE].T)
+    at = _inputs_at(plan, x, n)
+    for draw in (5, 65_535, 65_600, n - 1):
+        np.testing.assert_array_equal(at(draw), full[draw])

@@ -24,10 +24,10 @@ __all__ = ["RunPlan", "estimate_bytes", "plan_run", "regenerate", "simulate", "s
 # Achieved rank correlations are computed on at most this many draws (SE <= 0.007).
 ACHIEVED_SAMPLE = 20_000
 # Peak memory of a kept run: its arrays times this (the engine's work arrays, the
-# summary's sorted copies, h5py's copies while writing) plus the interpreter and its
-# libraries. Measured for `nplv-sim run --draws 1000000`: 1.39 GiB peak for 0.66 GiB of
-# arrays (docs/performance.md), which 1.6 x 0.66 + 0.3 covers.
-PEAK_OVER_DATASET = 1.6
+# summary's sorted copies, the derived sums) plus the interpreter and its libraries.
+# Measured at 10^6 draws (docs/performance.md): `nplv-sim run` 0.91 GiB for 0.66 GiB of
+# arrays, `simulate()` 1.36 GiB for 1.21 GiB; 1.2 x arrays + 0.3 GiB covers both.
+PEAK_OVER_DATASET = 1.2
 BASE_BYTES = 300 * 2**20
 
 
