@@ -18,13 +18,14 @@ import numpy as np
 import xarray as xr
 
 from .appendix import APPENDIX_QUANTILES, WHOLE, appendix_rows, appendix_table, with_whole_horizon, write_appendix
-from .baseline import reconcile, reconciliation_csv
+from .baseline import NOTE_SHIFTS, has_shift, reconcile, reconciliation_csv, reconciliation_notes
 from .formatting import MISSING, format_eur, format_number, format_percent, format_significant
 from .glossary import basis_note, group_label, horizon_label, period_label, term, word
 from .output import OutputSet, write_netcdf, write_text
 from .policy import point_estimate_probability
 from .provenance import provenance_csv, provenance_rows, public_attrs
-from .schema import Assumptions
+from .register import calibration_text, count_texts, register_sections, untranslated
+from .schema import ENGLISH_MARK, Assumptions
 from .simulation import simulate, stored
 from .summary import summarize
 from .tables import summary_csv
@@ -77,6 +78,13 @@ _TEXT = {
         "item": "Gegeven",
         "value": "Waarde",
         "files": "Bestanden in deze map",
+        "disagree": "Punten waarop de bronnen elkaar tegenspreken",
+        "disagree_note": "Per punt het scenario dat het effect toont: de verschuiving van de deterministische "
+        "restopgave van beide pijlers (verrekend per pijler, € mln.).",
+        "topic": "Punt",
+        "shift": "Effect op de restopgave",
+        "no_shift": "Geen getal verandert (geen scenario).",
+        "not_applicable": "Scenario '%s' is niet toepasbaar op deze aannames.",
     },
     "en": {
         "title": "Appendix: uncertainty in the NPLV remaining need",
@@ -115,6 +123,13 @@ _TEXT = {
         "item": "Item",
         "value": "Value",
         "files": "Files in this folder",
+        "disagree": "Points where the sources disagree",
+        "disagree_note": "For each point the scenario that shows its effect: the shift of the deterministic remaining "
+        "need of both pillars (pillar netting, € million).",
+        "topic": "Point",
+        "shift": "Effect on the remaining need",
+        "no_shift": "No number moves (no scenario).",
+        "not_applicable": "Scenario '%s' does not apply to these assumptions.",
     },
 }
 _METHOD = {"nl": {"random": "pseudo-aselect", "lhs": "Latin hypercube-steekproef",
@@ -414,21 +429,14 @@ def _value_text(v: float, lang: str) -> str:
 
 def _register(a: Assumptions, lang: str) -> dict[str, Any]:
     nl = lang == "nl"
-    rows, missing = [], 0
+    rows = []
     for x in a.inputs:
         p5, p50, p95 = x.law.ppf(np.array([0.05, 0.5, 0.95]))
-        rationale = x.rationale
-        if nl:
-            dutch = getattr(x, "rationale_nl", "") or ""
-            if dutch:
-                rationale = dutch
-            else:
-                missing += 1
-                rationale = f"[en] {x.rationale}" if x.rationale else MISSING
         rows.append((group_label(x.group, lang), [x.label_nl if nl else x.label_en,
                      _LAWS[lang].get(x.distribution, x.distribution),
                      " / ".join(_value_text(v, lang) for v in (p5, p50, p95)), _value_text(x.baseline, lang),
-                     word("yes" if x.enabled else "no", lang), x.source, rationale]))
+                     word("yes" if x.enabled else "no", lang), x.text("source", lang),
+                     x.text("rationale", lang) or MISSING]))
     groups: dict[str, list[list[str]]] = {}
     for label, row in rows:
         groups.setdefault(label, []).append(row)
@@ -438,10 +446,13 @@ def _register(a: Assumptions, lang: str) -> dict[str, Any]:
             "Invoer die niet aan staat blijft op de basiswaarde."
             if nl else "P5 / P50 / P95 are quantiles of the input itself; the baseline reproduces the report. "
             "Inputs that are off stay at their baseline.")
+    missing = untranslated(a)
     if nl and missing:
-        note += (f" {missing} toelichtingen zijn nog alleen in het Engels beschikbaar in het aannamebestand "
-                 "(gemarkeerd met [en]).")
-    return {"head": head, "groups": [{"label": k, "rows": v} for k, v in groups.items()], "note": note}
+        note += (f" {count_texts(len(missing))} nog alleen in het Engels in het aannamebestand "
+                 f"(gemarkeerd met {ENGLISH_MARK.strip()}).")
+    calibration = calibration_text(a, lang)
+    return {"head": head, "groups": [{"label": k, "rows": v} for k, v in groups.items()], "note": note,
+            "calibration": calibration, "sections": register_sections(a, lang)}
 
 
 def _figure_name(p: Any, periods: Any, lang: str) -> str:
@@ -456,21 +467,47 @@ def _figure_name(p: Any, periods: Any, lang: str) -> str:
 
 
 def _reconciliation(rows: list[dict[str, Any]], a: Assumptions, lang: str) -> dict[str, Any]:
+    """The reconciliation table, and the points where the sources disagree with the shift each
+    one's scenario gives the deterministic Rijk and total remaining need (texts in ``lang``)."""
     t = _TEXT[lang]
-    names = [_figure_name(p, a.facts.periods, lang) for p in a.facts.published]
-    rows = [{**r, "figure": name} for r, name in zip(rows, names, strict=True)]
-    body = [[r["figure"], format_number(float(r["published"]), 0, lang), format_number(float(r["computed"]), 2, lang),
-             format_number(float(r["difference"]), 2, lang), r["source"], r["note"]] for r in rows]
-    note = ("De toelichtingen komen uit het feitenbestand en zijn daar in het Engels vastgelegd."
-            if lang == "nl" and any(r["note"] for r in rows) else "")
+    body = [[_figure_name(p, a.facts.periods, lang), format_number(float(r["published"]), 0, lang),
+             format_number(float(r["computed"]), 2, lang), format_number(float(r["difference"]), 2, lang),
+             p.text("source", lang), p.text("note", lang)] for r, p in zip(rows, a.facts.published, strict=True)]
+    notes = []
+    for r, n in zip(reconciliation_notes(a), a.facts.notes, strict=True):
+        if n.scenario and not has_shift(r):
+            effect = t["not_applicable"] % _scenario_label(n.scenario, lang)
+        elif n.scenario:
+            shift = "; ".join(f"{period_label(a.facts.periods, p)} {term(s, lang)} {_signed(r[f'shift_{p}_{s}'], lang)}"
+                              for p, s in NOTE_SHIFTS)
+            effect = f"{t['scenario']} '{_scenario_label(n.scenario, lang)}': {shift}"
+        else:
+            effect = t["no_shift"]
+        notes.append([n.text("topic", lang), n.text("source", lang), n.text("note", lang), effect])
     return {"head": [t["figure_name"], t["published"], t["computed"], t["difference"], t["source"], t["note"]],
-            "rows": body, "note": note}
+            "rows": body, "notes_head": [t["topic"], t["source"], t["note"], t["shift"]], "notes": notes}
+
+
+def _signed(v: Any, lang: str) -> str:
+    """A shift with its sign: ``+120``, ``-432``, ``0``."""
+    text = format_number(float(v), 0, lang)
+    return f"+{text}" if text[0].isdigit() and text != "0" else text
+
+
+def _scenario_label(name: str, lang: str) -> str:
+    """A shipped scenario's label in ``lang`` (its file's ``label_nl``/``label_en``)."""
+    from .scenarios import scenarios_dir
+    from .tomlreader import read_toml
+
+    return str(read_toml(scenarios_dir() / f"{name}.toml").get(f"label_{lang}", name))
 
 
 def _position(ds: xr.Dataset, a: Assumptions, lang: str) -> list[dict[str, str]]:
-    names = {p.figure: _figure_name(p, a.facts.periods, lang) for p in a.facts.published}
-    return [{"figure": names.get(r["figure"], r["figure"]), "published": format_number(float(r["published"]), 0, lang),
-             "probability": format_number(float(r["cumulative_probability"]), 2, lang), "source": r["source"]}
+    published = {p.figure: p for p in a.facts.published}
+    return [{"figure": _figure_name(published[r["figure"]], a.facts.periods, lang),
+             "published": format_number(float(r["published"]), 0, lang),
+             "probability": format_number(float(r["cumulative_probability"]), 2, lang),
+             "source": published[r["figure"]].text("source", lang)}
             for r in point_estimate_probability(ds, a)]
 
 
