@@ -124,3 +124,19 @@ def test_pillar_words_come_from_the_glossary(default_assumptions, baseline_ds):
     assert [p.name for p in default_assumptions.facts.pillars] == ["physical", "social"]
     assert not hasattr(default_assumptions.facts.pillars[0], "label_nl")
     assert list(baseline_ds["pillar_label_nl"].values) == ["fysiek", "sociaal-maatschappelijk"]
+
+
+def test_provenance_rows_are_in_the_readers_words():
+    from nplv_sim.provenance import provenance_rows
+
+    attrs = {"n_draws": 5000, "sampling_method": "lhs", "scenario": "baseline", "seed_entropy": 1}
+    nl = dict(provenance_rows(attrs, "nl"))
+    assert (nl["Aantal trekkingen"], nl["Steekproefmethode"], nl["Scenario"]) == (
+        "5.000", "Latin hypercube-steekproef", "basis")
+    en = dict(provenance_rows({**attrs, "scenario": "azwa"}, "en"))
+    assert (en["Number of draws"], en["Sampling method"], en["Scenario"]) == (
+        "5,000", "Latin hypercube sampling", "azwa")
+
+
+def test_backticked_names_become_code_and_the_rest_stays_escaped():
+    assert str(report_module._code("zet `year_weights` op <b>&")) == "zet <code>year_weights</code> op &lt;b&gt;&amp;"

@@ -60,6 +60,13 @@ TERMS: dict[str, tuple[str, str]] = {
     "measure_shortfall_per_year": ("restopgave per jaar", "remaining need per year"),
     "measure_need": ("opgave", "gross need"),
     "measure_funding": ("dekking", "funding"),
+    # sampling methods (the run's ``sampling_method``)
+    "method_random": ("pseudo-aselect", "pseudo-random"),
+    "method_lhs": ("Latin hypercube-steekproef", "Latin hypercube sampling"),
+    "method_sobol": ("gescrambelde Sobol-reeks (quasi-Monte Carlo)", "a scrambled Sobol sequence (quasi-Monte Carlo)"),
+    "method_deterministic": ("basiswaarden", "baseline values"),
+    # the run without a scenario
+    "scenario_baseline": ("basis", "baseline"),
     # what Rebel's figures are taken to be (the calibration anchor)
     "anchor_median": ("mediaan", "median"),
     "anchor_mean": ("verwachtingswaarde", "mean"),

@@ -18,6 +18,7 @@ from .schema import ENGLISH_MARK, Assumptions
 __all__ = [
     "calibration_text",
     "count_texts",
+    "period_codes",
     "register_markdown",
     "register_markdown_nl",
     "register_sections",
@@ -154,7 +155,7 @@ def register_markdown_nl(a: Assumptions) -> str:
         f"(sha256 {a.sha256}) en het feitenbestand. Bron van de cijfers: {a.facts.report}.",
         "",
         "P5 / P50 / P95 zijn percentielen van de invoer zelf. De basiswaarde reproduceert het rapport. "
-        "Invoer die *uit* staat blijft op de basiswaarde.",
+        f"Invoer die *uit* staat blijft op de basiswaarde. {period_codes(a, 'nl')}",
         "",
     ]
     if missing:
@@ -192,6 +193,17 @@ def register_markdown_nl(a: Assumptions) -> str:
         lines += ["| " + " | ".join(row) + " |" for row in section["rows"]]
         lines.append("")
     return "\n".join(lines)
+
+
+def period_codes(a: Assumptions, lang: str) -> str:
+    """The sentence that says which years the period codes of the texts stand for."""
+    periods = a.facts.periods
+    years = [(p.name, period_label(periods, p.name)) for p in periods]
+    if lang == "nl":
+        return "In de toelichtingen staat " + " en ".join(f"{name} voor {y}" for name, y in years) + "."
+    first, *rest = years
+    return (f"In the rationales, {first[0]} stands for {first[1]}"
+            + "".join(f" and {name} for {y}" for name, y in rest) + ".")
 
 
 def count_texts(n: int) -> str:

@@ -10,6 +10,7 @@ carries the same provenance block (:mod:`nplv_sim.provenance`).
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from .glossary import basis_note, group_label, horizon_label, period_label, term
 from .output import OutputSet, write_netcdf, write_text
 from .policy import point_estimate_probability
 from .provenance import provenance_csv, provenance_rows, public_attrs
-from .register import calibration_text, count_texts, register_sections, untranslated
+from .register import calibration_text, count_texts, period_codes, register_sections, untranslated
 from .schema import ENGLISH_MARK, Assumptions
 from .simulation import simulate, stored
 from .summary import summarize
@@ -132,10 +133,6 @@ _TEXT = {
         "not_applicable": "Scenario '%s' does not apply to these assumptions.",
     },
 }
-_METHOD = {"nl": {"random": "pseudo-aselect", "lhs": "Latin hypercube-steekproef",
-                  "sobol": "gescrambelde Sobol-reeks (quasi-Monte Carlo)", "deterministic": "basiswaarden"},
-           "en": {"random": "pseudo-random", "lhs": "Latin hypercube sampling",
-                  "sobol": "a scrambled Sobol sequence (quasi-Monte Carlo)", "deterministic": "baseline values"}}
 _LAWS = {"nl": {"lognormal": "lognormaal", "pert": "PERT", "uniform": "uniform", "beta": "bèta",
                 "bernoulli": "Bernoulli (ja/nee)", "discrete": "discreet", "fixed": "vast", "normal": "normaal",
                 "triangular": "driehoek"},
@@ -155,7 +152,15 @@ def _env(lang: str):
     env.filters["eur"] = lambda v, unit="mln", d=None: format_eur(v, unit, d, lang)
     env.filters["pct"] = lambda v, d=0: format_percent(v / 100.0, d, lang)
     env.filters["join_words"] = lambda items: _join(list(items), lang)
+    env.filters["code"] = _code
     return env
+
+
+def _code(text: Any) -> Any:
+    """Escape ``text`` and show its `backticked` names (inputs, scenarios) as code."""
+    from markupsafe import Markup, escape
+
+    return Markup(re.sub(r"`([^`<>]+)`", r"<code>\1</code>", str(escape(text))))
 
 
 def _join(items: Sequence[str], lang: str) -> str:
@@ -179,7 +184,7 @@ def render_methods(a: Assumptions, ds: xr.Dataset, summary: xr.Dataset, lang: st
     words = [group_label(g, lang) for g in groups]
     words = [w if w[:2].isupper() else w[0].lower() + w[1:] for w in words]  # "VAT" stays, "Btw" -> "btw"
     text = _env(lang).get_template(f"methods.{lang}.j2").render(
-        n=n, method=_METHOD[lang].get(ds.attrs["sampling_method"], ds.attrs["sampling_method"]),
+        n=n, method=term(f"method_{ds.attrs['sampling_method']}", lang),
         software=f"nplv-sim {ds.attrs.get('nplv_sim_version', '')}", seed=ds.attrs["seed_entropy"],
         report=a.facts.report, k=int(random.sum()), groups=words, pairs=pairs, worst=worst, rel=rel,
         periods=[period_label(periods, p.name) for p in periods], horizon=period_label(periods, WHOLE))
@@ -446,6 +451,7 @@ def _register(a: Assumptions, lang: str) -> dict[str, Any]:
             "Invoer die niet aan staat blijft op de basiswaarde."
             if nl else "P5 / P50 / P95 are quantiles of the input itself; the baseline reproduces the report. "
             "Inputs that are off stay at their baseline.")
+    note += " " + period_codes(a, lang)
     missing = untranslated(a)
     if nl and missing:
         note += (f" {count_texts(len(missing))} nog alleen in het Engels in het aannamebestand "
