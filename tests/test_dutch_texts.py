@@ -23,6 +23,7 @@ def _bilingual(a):
         out += [(f"published[{i}]", f, getattr(p, f), getattr(p, f"{f}_nl")) for f in ("source", "note")]
     for i, n in enumerate(a.facts.notes):
         out += [(f"notes[{i}]", f, getattr(n, f), getattr(n, f"{f}_nl")) for f in ("topic", "source", "note")]
+    out += [(f"documents.{d.key}", "title", d.title, d.title_nl) for d in a.facts.documents]
     entries = [(f"inputs.{x.name}", x) for x in a.inputs] + [(f"addons.{x.name}", x) for x in a.addons]
     entries += [(f"extra_funding.{x.name}", x) for x in a.extra_funding]
     entries += [(f"correlation[{i}]", x) for i, x in enumerate(a.correlations)] + [("calibration", a.calibration)]
@@ -104,6 +105,8 @@ def test_dutch_register_lists_every_section_in_dutch(default_assumptions):
         "| Grootschalige bovenplanse bereikbaarheidsingrepen | nee |",
         "## Voorwaardelijke dekking",
         "| Nieuwbouw | 2026–2029: 0; 2030–2035: 43 |",
+        "002: Rebel, Totaalbeeld opgave NPLV, 28 januari 2026; 003: Verslag van een schriftelijk overleg",
+        "In de toelichtingen staat P1 voor 2026–2029 en P2 voor 2030–2035.",
     ):
         assert needle in text, needle
     assert "[en]" not in text

@@ -204,6 +204,7 @@ def test_dutch_report_holds_none_of_the_english_texts(report: Path):
         "Kalibratie: de cijfers van Rebel zijn de mediaan van elke factor voor ramingsonzekerheid.",
         "Dezelfde bottom-up raming, geëxtrapoleerd.",
         "2026–2029: 0; 2030–2035: 43",
+        "Bronnen waarnaar verwezen wordt: 000: Beslisnota TK brief Financiële situatie NPLV, 27 maart 2026;",
     ):
         assert needle in text, needle
 

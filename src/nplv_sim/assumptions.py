@@ -32,6 +32,7 @@ from .schema import (
     Calibration,
     Component,
     Correlation,
+    Document,
     ExtraFunding,
     Facts,
     FundingSource,
@@ -65,12 +66,14 @@ FACTS_FIELDS = (
     "figures",
     "published",
     "notes",
+    "documents",
 )
 PERIOD_FIELDS = ("first_year", "last_year", "label_nl", "label_en", "source")
 PILLAR_FIELDS = ("source",)  # the words for a pillar are the glossary's
 COMPONENT_FIELDS = ("pillar", "label_nl", "label_en", "need", "rijk_key", "published_rijk", "source", "note")
 SOURCE_FIELDS = ("pillar", "period", "label_nl", "cofin", "rijk", "allocation", "source", "note")
 FIGURE_FIELDS = ("value", "unit", "source", "note")
+DOCUMENT_FIELDS = ("title", "title_nl")
 NOTE_FIELDS = ("topic", "topic_nl", "source", "source_nl", "note", "note_nl", "scenario")
 PUBLISHED_FIELDS = (
     "figure", "measure", "pillar", "period", "scope", "netting", "value", "source", "source_nl", "note", "note_nl"
@@ -269,6 +272,11 @@ def _facts(path: Path, data: dict, sha256: str) -> Facts:
         notes.append(Note(t.string("topic"), t.string("source"), t.string("note"), t.string("scenario", ""),
                           t.string("topic_nl", ""), t.string("source_nl", ""), t.string("note_nl", "")))
         t.finish()
+    documents = []
+    for t in tables(path, top, "documents", required=False):
+        t.expect(DOCUMENT_FIELDS)
+        documents.append(Document(t.entry.split(".", 1)[1], t.string("title"), t.string("title_nl", "")))
+        t.finish()
     top.finish()
     return Facts(
         path=str(path),
@@ -282,6 +290,7 @@ def _facts(path: Path, data: dict, sha256: str) -> Facts:
         figures=MappingProxyType(figures),
         published=tuple(published),
         notes=tuple(notes),
+        documents=tuple(documents),
         data=MappingProxyType(data),
     )
 

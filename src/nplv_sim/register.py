@@ -18,6 +18,7 @@ from .schema import ENGLISH_MARK, Assumptions
 __all__ = [
     "calibration_text",
     "count_texts",
+    "documents_text",
     "period_codes",
     "register_markdown",
     "register_markdown_nl",
@@ -72,6 +73,8 @@ def register_markdown(a: Assumptions, lang: str = "en") -> str:
         "Inputs marked *off* stay at their baseline unless switched on (`enabled = true`).",
         "",
     ]
+    if a.facts.documents:
+        lines += [documents_text(a, "en"), ""]
     if a.calibration is not None:
         head, body = calibration_text(a, "en")
         lines += [f"**{head}** {body}", ""]
@@ -164,6 +167,8 @@ def register_markdown_nl(a: Assumptions) -> str:
             f"{ENGLISH_MARK.strip()}): {', '.join(f'`{n}`' for n in missing)}.",
             "",
         ]
+    if a.facts.documents:
+        lines += [documents_text(a, "nl"), ""]
     head, body = calibration_text(a, "nl")
     if head:
         lines += [f"**{head}** {body}", ""]
@@ -193,6 +198,14 @@ def register_markdown_nl(a: Assumptions) -> str:
         lines += ["| " + " | ".join(row) + " |" for row in section["rows"]]
         lines.append("")
     return "\n".join(lines)
+
+
+def documents_text(a: Assumptions, lang: str) -> str:
+    """The sentence that names the documents the sources cite by number ('' if the facts list none)."""
+    docs = "; ".join(f"{d.key}: {d.text('title', lang)}" for d in a.facts.documents)
+    if not docs:
+        return ""
+    return f"Bronnen waarnaar verwezen wordt: {docs}." if lang == "nl" else f"Documents cited: {docs}."
 
 
 def period_codes(a: Assumptions, lang: str) -> str:

@@ -25,7 +25,7 @@ from .glossary import basis_note, group_label, horizon_label, period_label, term
 from .output import OutputSet, write_netcdf, write_text
 from .policy import point_estimate_probability
 from .provenance import provenance_csv, provenance_rows, public_attrs
-from .register import calibration_text, count_texts, period_codes, register_sections, untranslated
+from .register import calibration_text, count_texts, documents_text, period_codes, register_sections, untranslated
 from .schema import ENGLISH_MARK, Assumptions
 from .simulation import simulate, stored
 from .summary import summarize
@@ -531,7 +531,7 @@ def render_html(a: Assumptions, ds: xr.Dataset, summary: xr.Dataset, figs: list[
     figures = [{**f, "data": base64.b64encode((folder / f"{f['rel']}.png").read_bytes()).decode("ascii")} for f in figs]
     head, body = appendix
     return _env(lang).get_template("report.html.j2").render(
-        lang=lang, t=_TEXT[lang], methods=render_methods(a, ds, summary, lang),
+        lang=lang, t=_TEXT[lang], methods=render_methods(a, ds, summary, lang), documents=documents_text(a, lang),
         headline=_headline(rows, a.facts.periods, lang),
         appendix={"head": head[1:], "parts": _by_basis(body), "basis": basis_note(lang)},
         figures=figures, figures_note=basis_note(lang, scope=None),

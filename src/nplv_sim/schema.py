@@ -13,6 +13,7 @@ __all__ = [
     "Calibration",
     "Component",
     "Correlation",
+    "Document",
     "ExtraFunding",
     "Facts",
     "FundingSource",
@@ -156,6 +157,15 @@ class Note(_Texts):
 
 
 @dataclass(frozen=True)
+class Document(_Texts):
+    """A document the texts cite by its key (``002`` for the Rebel report), with its title."""
+
+    key: str
+    title: str
+    title_nl: str = ""
+
+
+@dataclass(frozen=True)
 class Facts:
     """The report's figures (the facts file)."""
 
@@ -170,6 +180,7 @@ class Facts:
     figures: MappingProxyType
     published: tuple[Published, ...]
     notes: tuple[Note, ...] = ()
+    documents: tuple[Document, ...] = ()
     # The parsed file, for the @references of the uncertainty file and scenarios: the
     # facts are read (and hashed) once.
     data: MappingProxyType = field(default_factory=lambda: MappingProxyType({}), repr=False, compare=False)
