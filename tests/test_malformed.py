@@ -86,6 +86,30 @@ ORV_ALLOC = "allocation = { public_space = 1 }"
 EDITS: list[Edit] = [
     # --- facts file: wrong types, unknown keys, impossible amounts ---------------------
     Edit(
+        "facts_pillar_label",
+        "f",
+        '[pillars.physical]\nsource = "002, ch. 2"',
+        '[pillars.physical]\nlabel_nl = "Fysieke pijler"\nsource = "002, ch. 2"',
+        "pillars.physical",
+        ("label_nl: a pillar's words come from the glossary, not the facts file", "remove the line"),
+    ),
+    Edit(
+        "facts_pillar_unknown",
+        "f",
+        "[pillars.social]",
+        "[pillars.economic]",
+        "pillars.economic",
+        ("unknown pillar 'economic'", "physical", "social"),
+    ),
+    Edit(
+        "facts_dutch_note_not_text",
+        "f",
+        'source_nl = "002, tabel 7"\nnote = "The NB',
+        'source_nl = 7\nnote = "The NB',
+        "published[0]",
+        ("source_nl: must be a string, got integer 7",),
+    ),
+    Edit(
         "facts_field_typo",
         "f",
         "rijk_key = 0.50",
@@ -903,7 +927,7 @@ def _latin1(folder: Path) -> Path:
     text = (
         (SHIPPED / UNCERTAINTY)
         .read_text(encoding="utf-8")
-        .replace("Ramingsonzekerheid nieuwbouw, tot 2030", "Ramingsonzekerheid nieuwbouw, tót 2030")
+        .replace("Default uncertainty register", "Default uncertainty registór", 1)  # the first non-ASCII byte
     )
     path = folder / UNCERTAINTY
     path.write_bytes(text.encode("latin-1", errors="replace"))  # other non-Latin-1 text becomes "?"
@@ -913,7 +937,7 @@ def _latin1(folder: Path) -> Path:
 
 def _latin1_line() -> str:
     text = (SHIPPED / UNCERTAINTY).read_text(encoding="utf-8")
-    return f"at line {text[: text.index('Ramingsonzekerheid nieuwbouw, tot 2030')].count(chr(10)) + 1}"
+    return f"at line {text[: text.index('Default uncertainty register')].count(chr(10)) + 1}"
 
 
 def _write(name: str, data: bytes) -> Callable[[Path], Path]:

@@ -49,8 +49,6 @@ label_en = "P1"
 source = "o"
 
 [pillars.physical]
-label_nl = "Fysiek"
-label_en = "Physical"
 source = "o"
 
 [components.a]

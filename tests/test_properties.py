@@ -98,7 +98,7 @@ def facts_toml(m: Model) -> str:
             "",
         ]
     for p in m.pillars:
-        out += [f"[pillars.{p}]", f'label_nl = "{p}"', f'label_en = "{p}"', 'source = "g"', ""]
+        out += [f"[pillars.{p}]", 'source = "g"', ""]
     for c in m.comps:
         out += [
             f"[components.{c.name}]",

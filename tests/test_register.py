@@ -123,4 +123,5 @@ def test_rationale_nl_is_optional_and_falls_back_marked(default_assumptions):
     x = dataclasses.replace(default_assumptions.inputs[0], rationale_nl="")
     a = dataclasses.replace(default_assumptions, inputs=(x, *default_assumptions.inputs[1:]))
     text = register_markdown_nl(a)
-    assert f"[en] {x.rationale}" in text and f"`{x.name}`" in text.split("\n\n")[3]
+    assert f"[en] {x.rationale}" in text and f"`inputs.{x.name}`" in text.split("\n\n")[3]
+    assert "1 tekst staat alleen in het Engels" in text

@@ -182,6 +182,33 @@ def test_report_html_carries_methods_register_reconciliation_and_provenance(repo
         assert needle in text, needle
 
 
+def test_dutch_report_holds_none_of_the_english_texts(report: Path):
+    """The Dutch appendix of the shipped defaults: every text from the files in Dutch."""
+    import html
+
+    from test_dutch_texts import _bilingual
+
+    a = nplv_sim.load_assumptions()
+    text = html.unescape((report / "report.html").read_text(encoding="utf-8"))
+    text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", text)  # the figures' bytes are no text
+    english = sorted({e for _, _, e, d in _bilingual(a) if e and e != d})
+    assert len(english) > 60
+    assert [e for e in english if e in text] == []
+    assert "[en]" not in text and "EUR" not in text
+    # Dutch texts written out by hand from the seeds, in each section that shows them
+    for needle in (
+        "002, tabel 1 (€ 2,94 mld., afgerond op € 10 mln.)",  # position and reconciliation tables
+        "Verdeelsleutels × opgave geven 1.191,25 tegenover de vermelde 1.190.",
+        "Punten waarop de bronnen elkaar tegenspreken",
+        "WoKT 2.0 in beide periodes",
+        "Kalibratie: de cijfers van Rebel zijn de mediaan van elke factor voor ramingsonzekerheid.",
+        "Dezelfde bottom-up raming, geëxtrapoleerd.",
+        "2026–2029: 0; 2030–2035: 43",
+        "Bronnen waarnaar verwezen wordt: 000: Beslisnota TK brief Financiële situatie NPLV, 27 maart 2026;",
+    ):
+        assert needle in text, needle
+
+
 def test_report_refuses_to_overwrite(report: Path, capsys):
     assert main(["report", "--draws", "500", "--seed", "4", "--out", str(report)]) == 2
     assert "already exists" in capsys.readouterr().err

@@ -181,6 +181,6 @@ def test_scenario_keeps_what_it_does_not_change_and_carries_its_labels(default_a
     path.write_text(NOOP + '\n[inputs.wbi_allocation_fraction]\ndistribution = "fixed"\nvalue = 0.0\n')
     a = load_scenario(path, default_assumptions)
     old, new = default_assumptions.input("wbi_allocation_fraction"), a.input("wbi_allocation_fraction")
-    assert new.rationale_nl == old.rationale_nl != ""
+    assert new.rationale_nl == old.rationale_nl != "" and new.source_nl == old.source_nl
     assert (new.source, new.effect, dict(new.targets)) == (old.source, old.effect, dict(old.targets))
     assert (a.scenario, a.scenario_label_nl, a.scenario_label_en) == ("fixed", "niets", "nothing")

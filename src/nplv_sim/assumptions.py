@@ -23,6 +23,7 @@ from .core.distributions import LAWS, Z_MAX, LawError, LogNormal, Normal, make_l
 from .core.seeding import check_distinct_streams
 from .effects import EFFECTS, TARGET_FIELDS
 from .errors import AssumptionsError, suggest, suggest_or_list
+from .glossary import PILLARS
 from .schema import (
     ANCHORS,
     UPLIFT_GROUP,
@@ -31,6 +32,7 @@ from .schema import (
     Calibration,
     Component,
     Correlation,
+    Document,
     ExtraFunding,
     Facts,
     FundingSource,
@@ -64,14 +66,18 @@ FACTS_FIELDS = (
     "figures",
     "published",
     "notes",
+    "documents",
 )
 PERIOD_FIELDS = ("first_year", "last_year", "label_nl", "label_en", "source")
-PILLAR_FIELDS = ("label_nl", "label_en", "source")
+PILLAR_FIELDS = ("source",)  # the words for a pillar are the glossary's
 COMPONENT_FIELDS = ("pillar", "label_nl", "label_en", "need", "rijk_key", "published_rijk", "source", "note")
 SOURCE_FIELDS = ("pillar", "period", "label_nl", "cofin", "rijk", "allocation", "source", "note")
 FIGURE_FIELDS = ("value", "unit", "source", "note")
-NOTE_FIELDS = ("topic", "source", "note", "scenario")
-PUBLISHED_FIELDS = ("figure", "measure", "pillar", "period", "scope", "netting", "value", "source", "note")
+DOCUMENT_FIELDS = ("title", "title_nl")
+NOTE_FIELDS = ("topic", "topic_nl", "source", "source_nl", "note", "note_nl", "scenario")
+PUBLISHED_FIELDS = (
+    "figure", "measure", "pillar", "period", "scope", "netting", "value", "source", "source_nl", "note", "note_nl"
+)
 UNCERTAINTY_FIELDS = (
     "schema",
     "title",
@@ -84,14 +90,17 @@ UNCERTAINTY_FIELDS = (
     "correlation_matrix",
     "calibration",
 )
-CALIBRATION_FIELDS = ("anchor", "source", "rationale")
+CALIBRATION_FIELDS = ("anchor", "source", "source_nl", "rationale", "rationale_nl")
 # How far an estimation-error multiplier's median or mean may lie from 1 (float rounding).
 ANCHOR_TOLERANCE = 1e-9
 VAT_GROUP_FIELDS = ("components", "label_en", "source")
-ADDON_FIELDS = ("pillar", "label_en", "label_nl", "parts", "year_weights", "enabled", "source", "rationale")
-EXTRA_FUNDING_FIELDS = ("component", "pro_rata_rijk", "local_match", "label_en", "label_nl", "source", "rationale")
-CORRELATION_FIELDS = ("inputs", "rho", "source", "rationale")
-MATRIX_FIELDS = ("inputs", "matrix", "source", "rationale")
+# Texts in two languages: `x` in English and `x_nl` in Dutch (the Dutch output falls back
+# to the English text, marked, where a file gives none).
+_TEXTS = ("source", "source_nl", "rationale", "rationale_nl")
+ADDON_FIELDS = ("pillar", "label_en", "label_nl", "parts", "year_weights", "enabled", *_TEXTS)
+EXTRA_FUNDING_FIELDS = ("component", "pro_rata_rijk", "local_match", "label_en", "label_nl", *_TEXTS)
+CORRELATION_FIELDS = ("inputs", "rho", *_TEXTS)
+MATRIX_FIELDS = ("inputs", "matrix", *_TEXTS)
 
 
 def distributions_dir() -> Path:
@@ -187,8 +196,13 @@ def _facts(path: Path, data: dict, sha256: str) -> Facts:
     for t in tables(path, top, "pillars"):
         name = t.entry.split(".", 1)[1]
         _check_name(t, name)
+        for field in ("label_nl", "label_en"):
+            if t.has(field):
+                raise t.error(field, "a pillar's words come from the glossary, not the facts file", "remove the line")
         t.expect(PILLAR_FIELDS)
-        pillars.append(Pillar(name, t.string("label_nl"), t.string("label_en"), t.string("source")))
+        if name not in PILLARS:
+            raise _unknown(t, "", "pillar", name, PILLARS)
+        pillars.append(Pillar(name, t.string("source")))
         t.finish()
     pillar_names = [p.name for p in pillars]
 
@@ -255,7 +269,13 @@ def _facts(path: Path, data: dict, sha256: str) -> Facts:
     for i, entry in enumerate(raw_notes):
         t = Table(path, f"notes[{i}]", entry)
         t.expect(NOTE_FIELDS)
-        notes.append(Note(t.string("topic"), t.string("source"), t.string("note"), t.string("scenario", "")))
+        notes.append(Note(t.string("topic"), t.string("source"), t.string("note"), t.string("scenario", ""),
+                          t.string("topic_nl", ""), t.string("source_nl", ""), t.string("note_nl", "")))
+        t.finish()
+    documents = []
+    for t in tables(path, top, "documents", required=False):
+        t.expect(DOCUMENT_FIELDS)
+        documents.append(Document(t.entry.split(".", 1)[1], t.string("title"), t.string("title_nl", "")))
         t.finish()
     top.finish()
     return Facts(
@@ -270,6 +290,7 @@ def _facts(path: Path, data: dict, sha256: str) -> Facts:
         figures=MappingProxyType(figures),
         published=tuple(published),
         notes=tuple(notes),
+        documents=tuple(documents),
         data=MappingProxyType(data),
     )
 
@@ -340,6 +361,8 @@ def _published(t: Table, pillars: list[str], periods: list[str]) -> Published:
         value=t.number("value", low=-MAX_AMOUNT, high=MAX_AMOUNT),
         source=t.string("source"),
         note=t.string("note", ""),
+        source_nl=t.string("source_nl", ""),
+        note_nl=t.string("note_nl", ""),
     )
 
 
@@ -347,7 +370,9 @@ def _published(t: Table, pillars: list[str], periods: list[str]) -> Published:
 # Uncertainty file
 # --------------------------------------------------------------------------------------
 # Fields every input has, whatever its effect.
-_DOC_FIELDS = frozenset({"group", "label_en", "label_nl", "unit", "enabled", "source", "rationale", "rationale_nl"})
+_DOC_FIELDS = frozenset(
+    {"group", "label_en", "label_nl", "unit", "enabled", "source", "source_nl", "rationale", "rationale_nl"}
+)
 _INPUT_META = _DOC_FIELDS | {"distribution", "baseline", "effect"} | TARGET_FIELDS
 
 
@@ -465,6 +490,8 @@ def load_assumptions(path: str | Path | None = None, allow_outside: bool = False
                 label_nl=t.string("label_nl", name),
                 source=t.string("source"),
                 rationale=t.string("rationale"),
+                source_nl=t.string("source_nl", ""),
+                rationale_nl=t.string("rationale_nl", ""),
             )
         )
         t.finish()
@@ -502,7 +529,8 @@ def load_assumptions(path: str | Path | None = None, allow_outside: bool = False
             raise t.error("inputs", "needs at least two inputs")
         rho = t.number("rho", low=-1.0, high=1.0)
         _declare_pairs(t, pairs, members, lambda a, b, rho=rho: rho)
-        correlations.append(Correlation(members, rho, t.string("source"), t.string("rationale", "")))
+        correlations.append(Correlation(members, rho, t.string("source"), t.string("rationale", ""),
+                                        t.string("source_nl", ""), t.string("rationale_nl", "")))
         t.finish()
     matrix = None
     if top.has("correlation_matrix"):
@@ -514,8 +542,8 @@ def load_assumptions(path: str | Path | None = None, allow_outside: bool = False
         rows = _square(t, t.raw("matrix"), len(members))
         _declare_pairs(t, pairs, members, lambda a, b: rows[members.index(a)][members.index(b)])
         matrix = (members, rows)
-        t.string("source")
-        t.string("rationale", "")
+        for field in _TEXTS:
+            t.string(field, None if field == "source" else "")
         t.finish()
     calibration = _calibration(path, top, inputs)
     top.finish()
@@ -559,7 +587,8 @@ def _calibration(path: Path, top: Table, inputs: list[Input]) -> Calibration | N
     anchor = t.string("anchor")
     if anchor not in ANCHORS:
         raise _unknown(t, "anchor", "anchor", anchor, ANCHORS)
-    cal = Calibration(anchor, t.string("source"), t.string("rationale"))
+    cal = Calibration(anchor, t.string("source"), t.string("rationale"), t.string("source_nl", ""),
+                      t.string("rationale_nl", ""))
     t.finish()
     for x in estimation_multipliers(inputs):
         centre = float(x.law.ppf(np.array([0.5]))[0]) if anchor == "median" else law_mean(x.law)
@@ -644,6 +673,8 @@ def _addon(t: Table, name: str, pillars: list[str], years: list[int]) -> Addon:
         enabled=t.boolean("enabled", True),
         source=t.string("source"),
         rationale=t.string("rationale", ""),
+        source_nl=t.string("source_nl", ""),
+        rationale_nl=t.string("rationale_nl", ""),
     )
 
 
@@ -726,6 +757,7 @@ def _input(t: Table, name: str, names: dict[str, list[str]]) -> Input:
         source=t.string("source"),
         rationale=t.string("rationale"),
         rationale_nl=t.string("rationale_nl", ""),
+        source_nl=t.string("source_nl", ""),
     )
     t.finish()
     return result

@@ -7,12 +7,15 @@ import io
 
 import xarray as xr
 
+from .errors import AssumptionsError
 from .safetext import spreadsheet_safe
 from .schema import Assumptions
 from .simulation import simulate
 
 __all__ = [
     "NOTE_COLUMNS",
+    "NOTE_SHIFTS",
+    "has_shift",
     "RECONCILIATION_COLUMNS",
     "notes_csv",
     "notes_table",
@@ -24,8 +27,8 @@ __all__ = [
 
 RECONCILIATION_COLUMNS = ("figure", "source", "published", "computed", "difference", "note")
 # Shift of the deterministic remaining need (both pillars, pillar netting) per period and scope.
-_SHIFTS = (("P1", "total"), ("P1", "rijk"), ("P2", "total"), ("P2", "rijk"))
-NOTE_COLUMNS = ("topic", "source", "note", "scenario", *(f"shift_{p}_{s}" for p, s in _SHIFTS))
+NOTE_SHIFTS = (("P1", "total"), ("P1", "rijk"), ("P2", "total"), ("P2", "rijk"))
+NOTE_COLUMNS = ("topic", "source", "note", "scenario", *(f"shift_{p}_{s}" for p, s in NOTE_SHIFTS))
 TOLERANCE = 10.0  # the report rounds to 5 or 10 million
 
 
@@ -112,7 +115,9 @@ def reconciliation_notes(assumptions: Assumptions) -> list[dict[str, object]]:
     Returns
     -------
     list of dict
-        One row per note (see :data:`NOTE_COLUMNS`); shifts are None where no number moves.
+        One row per note (see :data:`NOTE_COLUMNS`); shifts are None where no number moves,
+        or where the scenario does not apply to these assumptions (it changes an input that a
+        facts file alone, say, does not have).
     """
     from .scenarios import load_scenario  # scenarios import this package's loaders
 
@@ -122,13 +127,23 @@ def reconciliation_notes(assumptions: Assumptions) -> list[dict[str, object]]:
         row: dict[str, object] = {"topic": n.topic, "source": n.source, "note": n.note, "scenario": n.scenario}
         shifted = None
         if n.scenario:
-            shifted = simulate(load_scenario(n.scenario, assumptions), draws=1, rng=0, deterministic=True)
-            shifted = shifted["shortfall_all_pillars"].sel(netting="pillar")
-        for p, scope in _SHIFTS:
+            try:
+                variant = load_scenario(n.scenario, assumptions)
+            except AssumptionsError:
+                variant = None
+            if variant is not None:
+                shifted = simulate(variant, draws=1, rng=0, deterministic=True)
+                shifted = shifted["shortfall_all_pillars"].sel(netting="pillar")
+        for p, scope in NOTE_SHIFTS:
             diff = None if shifted is None else float((shifted - base).sel(period=p, scope=scope).squeeze())
             row[f"shift_{p}_{scope}"] = None if diff is None else round(diff, 2)
         rows.append(row)
     return rows
+
+
+def has_shift(row: dict[str, object]) -> bool:
+    """Whether a row of :func:`reconciliation_notes` carries its scenario's shifts."""
+    return all(row[f"shift_{p}_{s}"] is not None for p, s in NOTE_SHIFTS)
 
 
 def notes_csv(rows: list[dict[str, object]]) -> str:
@@ -146,8 +161,10 @@ def notes_table(rows: list[dict[str, object]]) -> str:
     for r in rows:
         lines.append(f"- {r['topic']}  [{r['source']}]")
         lines.append(f"    {r['note']}")
-        if r["scenario"]:
-            shifts = ", ".join(f"{p} {s} {r[f'shift_{p}_{s}']:+,.1f}" for p, s in _SHIFTS)
+        if r["scenario"] and not has_shift(r):
+            lines.append(f"    scenario `{r['scenario']}` does not apply to these assumptions")
+        elif r["scenario"]:
+            shifts = ", ".join(f"{p} {s} {r[f'shift_{p}_{s}']:+,.1f}" for p, s in NOTE_SHIFTS)
             lines.append(f"    scenario `{r['scenario']}`: {shifts}")
         else:
             lines.append("    no number moves (no scenario)")

@@ -43,7 +43,7 @@ from .core.model import evaluate_t
 from .core.sampling import apply_copula, normal_scores_t
 from .errors import NplvError
 from .formatting import format_number
-from .glossary import group_label
+from .glossary import group_label, term
 from .schema import UPLIFT_GROUP, Assumptions
 
 __all__ = ["BRIDGE_COLUMNS", "GROUPS", "bridge", "bridge_csv", "bridge_rows", "shapley"]
@@ -363,7 +363,8 @@ def bridge_rows(ds: xr.Dataset, assumptions: Assumptions, lang: str = "nl") -> l
     """
     if lang not in ("nl", "en"):
         raise NplvError(f"lang must be 'nl' or 'en', got {lang!r}")
-    pillars = {p.name: (p.label_nl, p.label_en) for p in assumptions.facts.pillars}
+    pillars = {p.name: (term(p.name, "nl").capitalize(), term(p.name, "en").capitalize())
+               for p in assumptions.facts.pillars}  # the glossary's words
     periods = assumptions.facts.periods
     years = {p.name: (p.first_year, p.last_year) for p in periods}
     years[HORIZON] = (periods[0].first_year, periods[-1].last_year)

@@ -21,6 +21,7 @@ __all__ = [
     "COORD_LABELS",
     "GROUPS",
     "LANGS",
+    "PILLARS",
     "TERMS",
     "basis_note",
     "check_lang",
@@ -36,6 +37,8 @@ __all__ = [
 ]
 
 LANGS = ("nl", "en")
+# The pillars a facts file may declare: their words are TERMS' (a facts file holds no pillar labels).
+PILLARS = ("physical", "social")
 
 # Coordinate values and domain words: key -> (Dutch, English)
 TERMS: dict[str, tuple[str, str]] = {
@@ -57,6 +60,16 @@ TERMS: dict[str, tuple[str, str]] = {
     "measure_shortfall_per_year": ("restopgave per jaar", "remaining need per year"),
     "measure_need": ("opgave", "gross need"),
     "measure_funding": ("dekking", "funding"),
+    # sampling methods (the run's ``sampling_method``)
+    "method_random": ("pseudo-aselect", "pseudo-random"),
+    "method_lhs": ("Latin hypercube-steekproef", "Latin hypercube sampling"),
+    "method_sobol": ("gescrambelde Sobol-reeks (quasi-Monte Carlo)", "a scrambled Sobol sequence (quasi-Monte Carlo)"),
+    "method_deterministic": ("basiswaarden", "baseline values"),
+    # the run without a scenario
+    "scenario_baseline": ("basis", "baseline"),
+    # what Rebel's figures are taken to be (the calibration anchor)
+    "anchor_median": ("mediaan", "median"),
+    "anchor_mean": ("verwachtingswaarde", "mean"),
     # dimension names
     "dim_pillar": ("pijler", "pillar"),
     "dim_period": ("periode", "period"),

@@ -20,7 +20,8 @@ import xarray as xr
 
 from . import outputs
 from .errors import NplvError
-from .glossary import check_lang
+from .formatting import format_number
+from .glossary import TERMS, check_lang, term
 
 __all__ = [
     "REQUIRED_VARIABLES",
@@ -85,7 +86,12 @@ def provenance(attrs: Any) -> dict[str, str]:
 def provenance_rows(attrs: Any, lang: str = "nl") -> list[tuple[str, str]]:
     """(label, value) rows of :func:`provenance` in the reader's language."""
     i = 0 if check_lang(lang) == "nl" else 1
-    return [(_LABELS[k][i], v) for k, v in provenance(attrs).items()]
+    shown = provenance(attrs)
+    shown["draws"] = format_number(int(shown["draws"]), 0, lang)
+    for key, word_key in (("method", f"method_{shown['method']}"), ("scenario", f"scenario_{shown['scenario']}")):
+        if word_key in TERMS:  # the glossary's word for a known method and for the baseline
+            shown[key] = term(word_key, lang)
+    return [(_LABELS[k][i], v) for k, v in shown.items()]
 
 
 def provenance_csv(attrs: Any, dutch: bool = False) -> str:

@@ -7,13 +7,24 @@ while the committed register is out of date. ``--lang nl`` writes the Dutch regi
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from .formatting import format_significant
-from .glossary import group_label, unit_label
-from .schema import Assumptions
+from .formatting import format_number, format_significant
+from .glossary import group_label, period_label, term, unit_label, word
+from .schema import ENGLISH_MARK, Assumptions
 
-__all__ = ["register_markdown", "register_markdown_nl"]
+__all__ = [
+    "calibration_text",
+    "count_texts",
+    "documents_text",
+    "period_codes",
+    "register_markdown",
+    "register_markdown_nl",
+    "register_sections",
+    "untranslated",
+]
 
 
 def _fmt(v: float) -> str:
@@ -62,10 +73,11 @@ def register_markdown(a: Assumptions, lang: str = "en") -> str:
         "Inputs marked *off* stay at their baseline unless switched on (`enabled = true`).",
         "",
     ]
+    if a.facts.documents:
+        lines += [documents_text(a, "en"), ""]
     if a.calibration is not None:
-        c = a.calibration
-        head = f"**Calibration: Rebel's figures are the {c.anchor} of every estimation-error multiplier.**"
-        lines += [f"{head} {c.rationale} Source: {c.source}.", ""]
+        head, body = calibration_text(a, "en")
+        lines += [f"**{head}** {body}", ""]
     groups: dict[str, list] = {}
     for x in a.inputs:
         groups.setdefault(x.group, []).append(x)
@@ -132,12 +144,13 @@ _LAWS_NL = {
 
 
 def register_markdown_nl(a: Assumptions) -> str:
-    """The register in Dutch: per bron van onzekerheid de invoer, verdeling, P5/P50/P95, bron en toelichting.
+    """The register in Dutch: per bron van onzekerheid de invoer, verdeling, P5/P50/P95, bron en
+    toelichting, then the calibration, correlations, add-ons and conditional funding.
 
-    Rationales come from ``rationale_nl``; an input without one shows its English
-    rationale marked ``[en]``, and the count of those is stated at the top.
+    Texts come from the ``*_nl`` fields; an entry without one shows its English text marked
+    ``[en]``, and those entries are listed at the top.
     """
-    missing = [x.name for x in a.inputs if not x.rationale_nl]
+    missing = untranslated(a)
     lines = [
         "# Register van aannames",
         "",
@@ -145,15 +158,20 @@ def register_markdown_nl(a: Assumptions) -> str:
         f"(sha256 {a.sha256}) en het feitenbestand. Bron van de cijfers: {a.facts.report}.",
         "",
         "P5 / P50 / P95 zijn percentielen van de invoer zelf. De basiswaarde reproduceert het rapport. "
-        "Invoer die *uit* staat blijft op de basiswaarde.",
+        f"Invoer die *uit* staat blijft op de basiswaarde. {period_codes(a, 'nl')}",
         "",
     ]
     if missing:
         lines += [
-            f"{len(missing)} toelichtingen staan alleen in het Engels in het aannamebestand (gemarkeerd met "
-            f"[en]): {', '.join(f'`{n}`' for n in missing)}.",
+            f"{count_texts(len(missing))} alleen in het Engels in het aannamebestand (gemarkeerd met "
+            f"{ENGLISH_MARK.strip()}): {', '.join(f'`{n}`' for n in missing)}.",
             "",
         ]
+    if a.facts.documents:
+        lines += [documents_text(a, "nl"), ""]
+    head, body = calibration_text(a, "nl")
+    if head:
+        lines += [f"**{head}** {body}", ""]
     groups: dict[str, list] = {}
     for x in a.inputs:
         groups.setdefault(x.group, []).append(x)
@@ -167,11 +185,101 @@ def register_markdown_nl(a: Assumptions) -> str:
         for x in groups[g]:
             p5, p50, p95 = x.law.ppf(np.array([0.05, 0.5, 0.95]))
             state = "" if x.enabled else " *(uit)*"
-            why = x.rationale_nl or (f"[en] {x.rationale}" if x.rationale else "")
             p5, p50, p95, base = (format_significant(v, 3, "nl") for v in (p5, p50, p95, x.baseline))
             lines.append(
                 f"| {x.label_nl}{state} | {_LAWS_NL.get(x.distribution, x.distribution)} | {p5} | {p50} | "
-                f"{p95} | {base} | {unit_label(x.unit, 'nl')} | {x.source} | {why} |"
+                f"{p95} | {base} | {unit_label(x.unit, 'nl')} | {x.text('source', 'nl')} | "
+                f"{x.text('rationale', 'nl')} |"
             )
         lines.append("")
+    for section in register_sections(a, "nl"):
+        lines += [f"## {section['title']}", "", "| " + " | ".join(section["head"]) + " |",
+                  "|" + "---|" * len(section["head"])]
+        lines += ["| " + " | ".join(row) + " |" for row in section["rows"]]
+        lines.append("")
     return "\n".join(lines)
+
+
+def documents_text(a: Assumptions, lang: str) -> str:
+    """The sentence that names the documents the sources cite by number ('' if the facts list none)."""
+    docs = "; ".join(f"{d.key}: {d.text('title', lang)}" for d in a.facts.documents)
+    if not docs:
+        return ""
+    return f"Bronnen waarnaar verwezen wordt: {docs}." if lang == "nl" else f"Documents cited: {docs}."
+
+
+def period_codes(a: Assumptions, lang: str) -> str:
+    """The sentence that says which years the period codes of the texts stand for."""
+    periods = a.facts.periods
+    years = [(p.name, period_label(periods, p.name)) for p in periods]
+    if lang == "nl":
+        return "In de toelichtingen staat " + " en ".join(f"{name} voor {y}" for name, y in years) + "."
+    first, *rest = years
+    return (f"In the rationales, {first[0]} stands for {first[1]}"
+            + "".join(f" and {name} for {y}" for name, y in rest) + ".")
+
+
+def count_texts(n: int) -> str:
+    """``"1 tekst staat"`` or ``"3 teksten staan"``."""
+    return "1 tekst staat" if n == 1 else f"{n} teksten staan"
+
+
+def untranslated(a: Assumptions) -> list[str]:
+    """Entries whose Dutch text (``source_nl``, ``rationale_nl``) is missing: the Dutch register
+    and report show their English text, marked."""
+    entries = [(f"inputs.{x.name}", x) for x in a.inputs]
+    entries += [(f"addons.{x.name}", x) for x in a.addons]
+    entries += [(f"extra_funding.{x.name}", x) for x in a.extra_funding]
+    entries += [(f"correlation[{i}]", x) for i, x in enumerate(a.correlations)]
+    if a.calibration is not None:
+        entries.append(("calibration", a.calibration))
+    return [name for name, x in entries
+            if any(getattr(x, f) and not getattr(x, f"{f}_nl") for f in ("source", "rationale"))]
+
+
+def calibration_text(a: Assumptions, lang: str) -> tuple[str, str]:
+    """The calibration as a headline and its explanation (both empty without ``[calibration]``)."""
+    c = a.calibration
+    if c is None:
+        return "", ""
+    anchor = term(f"anchor_{c.anchor}", lang)
+    if lang == "nl":
+        return (f"Kalibratie: de cijfers van Rebel zijn de {anchor} van elke factor voor ramingsonzekerheid.",
+                f"{c.text('rationale', lang)} Bron: {c.text('source', lang)}.")
+    return (f"Calibration: Rebel's figures are the {anchor} of every estimation-error multiplier.",
+            f"{c.rationale} Source: {c.source}.")
+
+
+def register_sections(a: Assumptions, lang: str) -> list[dict[str, Any]]:
+    """The register's parts beyond the inputs, for a reader: correlations, add-ons and
+    conditional funding, each ``{"title", "head", "rows"}`` with the texts in ``lang``."""
+    nl = lang == "nl"
+    labels = {x.name: x.label_nl if nl else x.label_en for x in a.inputs}
+    components = {c.name: c.label_nl if nl else c.label_en for c in a.facts.components}
+    source, why = ("Bron", "Toelichting") if nl else ("Source", "Rationale")
+    sections = []
+    if a.correlations:
+        sections.append({
+            "title": f"U10 — {group_label('U10', lang)}" + (" (Spearman-rangcorrelatie, Gaussische copula)" if nl
+                                                             else " (Spearman rank, Gaussian copula)"),
+            "head": ["Invoer" if nl else "Inputs", "rho", source, why],
+            "rows": [["; ".join(labels[n] for n in c.inputs), format_significant(c.rho, 3, lang),
+                      c.text("source", lang), c.text("rationale", lang)] for c in a.correlations]})
+    if a.addons:
+        sections.append({
+            "title": "Aanvullende ramingen buiten de hoofdcijfers" if nl else "Add-ons outside the headline",
+            "head": ["Aanvullende raming" if nl else "Add-on", "Aan" if nl else "On", source, why],
+            "rows": [[ad.label_nl if nl else ad.label_en, word("yes" if ad.enabled else "no", lang),
+                      ad.text("source", lang), ad.text("rationale", lang)] for ad in a.addons]})
+    if a.extra_funding:
+        periods = a.facts.periods
+        sections.append({
+            "title": "Voorwaardelijke dekking" if nl else "Conditional funding",
+            "head": ["Dekking" if nl else "Funding", "Onderdeel" if nl else "Component",
+                     f"Rijksdeel naar rato ({unit_label('million EUR', lang)})" if nl
+                     else f"Pro-rata Rijk amount ({unit_label('million EUR', lang)})", source, why],
+            "rows": [[e.label_nl if nl else e.label_en, components.get(e.component, e.component),
+                      "; ".join(f"{period_label(periods, p)}: {format_number(v, 0, lang)}"
+                                for p, v in e.pro_rata.items()),
+                      e.text("source", lang), e.text("rationale", lang)] for e in a.extra_funding]})
+    return sections

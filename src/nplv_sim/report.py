@@ -10,6 +10,7 @@ carries the same provenance block (:mod:`nplv_sim.provenance`).
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,13 +19,14 @@ import numpy as np
 import xarray as xr
 
 from .appendix import APPENDIX_QUANTILES, WHOLE, appendix_rows, appendix_table, with_whole_horizon, write_appendix
-from .baseline import reconcile, reconciliation_csv
+from .baseline import NOTE_SHIFTS, has_shift, reconcile, reconciliation_csv, reconciliation_notes
 from .formatting import MISSING, format_eur, format_number, format_percent, format_significant
 from .glossary import basis_note, group_label, horizon_label, period_label, term, word
 from .output import OutputSet, write_netcdf, write_text
 from .policy import point_estimate_probability
 from .provenance import provenance_csv, provenance_rows, public_attrs
-from .schema import Assumptions
+from .register import calibration_text, count_texts, documents_text, period_codes, register_sections, untranslated
+from .schema import ENGLISH_MARK, Assumptions
 from .simulation import simulate, stored
 from .summary import summarize
 from .tables import summary_csv
@@ -77,6 +79,13 @@ _TEXT = {
         "item": "Gegeven",
         "value": "Waarde",
         "files": "Bestanden in deze map",
+        "disagree": "Punten waarop de bronnen elkaar tegenspreken",
+        "disagree_note": "Per punt het scenario dat het effect toont: de verschuiving van de deterministische "
+        "restopgave van beide pijlers (verrekend per pijler, € mln.).",
+        "topic": "Punt",
+        "shift": "Effect op de restopgave",
+        "no_shift": "Geen getal verandert (geen scenario).",
+        "not_applicable": "Scenario '%s' is niet toepasbaar op deze aannames.",
     },
     "en": {
         "title": "Appendix: uncertainty in the NPLV remaining need",
@@ -115,12 +124,15 @@ _TEXT = {
         "item": "Item",
         "value": "Value",
         "files": "Files in this folder",
+        "disagree": "Points where the sources disagree",
+        "disagree_note": "For each point the scenario that shows its effect: the shift of the deterministic remaining "
+        "need of both pillars (pillar netting, € million).",
+        "topic": "Point",
+        "shift": "Effect on the remaining need",
+        "no_shift": "No number moves (no scenario).",
+        "not_applicable": "Scenario '%s' does not apply to these assumptions.",
     },
 }
-_METHOD = {"nl": {"random": "pseudo-aselect", "lhs": "Latin hypercube-steekproef",
-                  "sobol": "gescrambelde Sobol-reeks (quasi-Monte Carlo)", "deterministic": "basiswaarden"},
-           "en": {"random": "pseudo-random", "lhs": "Latin hypercube sampling",
-                  "sobol": "a scrambled Sobol sequence (quasi-Monte Carlo)", "deterministic": "baseline values"}}
 _LAWS = {"nl": {"lognormal": "lognormaal", "pert": "PERT", "uniform": "uniform", "beta": "bèta",
                 "bernoulli": "Bernoulli (ja/nee)", "discrete": "discreet", "fixed": "vast", "normal": "normaal",
                 "triangular": "driehoek"},
@@ -140,7 +152,15 @@ def _env(lang: str):
     env.filters["eur"] = lambda v, unit="mln", d=None: format_eur(v, unit, d, lang)
     env.filters["pct"] = lambda v, d=0: format_percent(v / 100.0, d, lang)
     env.filters["join_words"] = lambda items: _join(list(items), lang)
+    env.filters["code"] = _code
     return env
+
+
+def _code(text: Any) -> Any:
+    """Escape ``text`` and show its `backticked` names (inputs, scenarios) as code."""
+    from markupsafe import Markup, escape
+
+    return Markup(re.sub(r"`([^`<>]+)`", r"<code>\1</code>", str(escape(text))))
 
 
 def _join(items: Sequence[str], lang: str) -> str:
@@ -164,7 +184,7 @@ def render_methods(a: Assumptions, ds: xr.Dataset, summary: xr.Dataset, lang: st
     words = [group_label(g, lang) for g in groups]
     words = [w if w[:2].isupper() else w[0].lower() + w[1:] for w in words]  # "VAT" stays, "Btw" -> "btw"
     text = _env(lang).get_template(f"methods.{lang}.j2").render(
-        n=n, method=_METHOD[lang].get(ds.attrs["sampling_method"], ds.attrs["sampling_method"]),
+        n=n, method=term(f"method_{ds.attrs['sampling_method']}", lang),
         software=f"nplv-sim {ds.attrs.get('nplv_sim_version', '')}", seed=ds.attrs["seed_entropy"],
         report=a.facts.report, k=int(random.sum()), groups=words, pairs=pairs, worst=worst, rel=rel,
         periods=[period_label(periods, p.name) for p in periods], horizon=period_label(periods, WHOLE))
@@ -412,21 +432,14 @@ def _value_text(v: float, lang: str) -> str:
 
 def _register(a: Assumptions, lang: str) -> dict[str, Any]:
     nl = lang == "nl"
-    rows, missing = [], 0
+    rows = []
     for x in a.inputs:
         p5, p50, p95 = x.law.ppf(np.array([0.05, 0.5, 0.95]))
-        rationale = x.rationale
-        if nl:
-            dutch = getattr(x, "rationale_nl", "") or ""
-            if dutch:
-                rationale = dutch
-            else:
-                missing += 1
-                rationale = f"[en] {x.rationale}" if x.rationale else MISSING
         rows.append((group_label(x.group, lang), [x.label_nl if nl else x.label_en,
                      _LAWS[lang].get(x.distribution, x.distribution),
                      " / ".join(_value_text(v, lang) for v in (p5, p50, p95)), _value_text(x.baseline, lang),
-                     word("yes" if x.enabled else "no", lang), x.source, rationale]))
+                     word("yes" if x.enabled else "no", lang), x.text("source", lang),
+                     x.text("rationale", lang) or MISSING]))
     groups: dict[str, list[list[str]]] = {}
     for label, row in rows:
         groups.setdefault(label, []).append(row)
@@ -436,10 +449,14 @@ def _register(a: Assumptions, lang: str) -> dict[str, Any]:
             "Invoer die niet aan staat blijft op de basiswaarde."
             if nl else "P5 / P50 / P95 are quantiles of the input itself; the baseline reproduces the report. "
             "Inputs that are off stay at their baseline.")
+    note += " " + period_codes(a, lang)
+    missing = untranslated(a)
     if nl and missing:
-        note += (f" {missing} toelichtingen zijn nog alleen in het Engels beschikbaar in het aannamebestand "
-                 "(gemarkeerd met [en]).")
-    return {"head": head, "groups": [{"label": k, "rows": v} for k, v in groups.items()], "note": note}
+        note += (f" {count_texts(len(missing))} nog alleen in het Engels in het aannamebestand "
+                 f"(gemarkeerd met {ENGLISH_MARK.strip()}).")
+    calibration = calibration_text(a, lang)
+    return {"head": head, "groups": [{"label": k, "rows": v} for k, v in groups.items()], "note": note,
+            "calibration": calibration, "sections": register_sections(a, lang)}
 
 
 def _figure_name(p: Any, periods: Any, lang: str) -> str:
@@ -454,21 +471,47 @@ def _figure_name(p: Any, periods: Any, lang: str) -> str:
 
 
 def _reconciliation(rows: list[dict[str, Any]], a: Assumptions, lang: str) -> dict[str, Any]:
+    """The reconciliation table, and the points where the sources disagree with the shift each
+    one's scenario gives the deterministic Rijk and total remaining need (texts in ``lang``)."""
     t = _TEXT[lang]
-    names = [_figure_name(p, a.facts.periods, lang) for p in a.facts.published]
-    rows = [{**r, "figure": name} for r, name in zip(rows, names, strict=True)]
-    body = [[r["figure"], format_number(float(r["published"]), 0, lang), format_number(float(r["computed"]), 2, lang),
-             format_number(float(r["difference"]), 2, lang), r["source"], r["note"]] for r in rows]
-    note = ("De toelichtingen komen uit het feitenbestand en zijn daar in het Engels vastgelegd."
-            if lang == "nl" and any(r["note"] for r in rows) else "")
+    body = [[_figure_name(p, a.facts.periods, lang), format_number(float(r["published"]), 0, lang),
+             format_number(float(r["computed"]), 2, lang), format_number(float(r["difference"]), 2, lang),
+             p.text("source", lang), p.text("note", lang)] for r, p in zip(rows, a.facts.published, strict=True)]
+    notes = []
+    for r, n in zip(reconciliation_notes(a), a.facts.notes, strict=True):
+        if n.scenario and not has_shift(r):
+            effect = t["not_applicable"] % _scenario_label(n.scenario, lang)
+        elif n.scenario:
+            shift = "; ".join(f"{period_label(a.facts.periods, p)} {term(s, lang)} {_signed(r[f'shift_{p}_{s}'], lang)}"
+                              for p, s in NOTE_SHIFTS)
+            effect = f"{t['scenario']} '{_scenario_label(n.scenario, lang)}': {shift}"
+        else:
+            effect = t["no_shift"]
+        notes.append([n.text("topic", lang), n.text("source", lang), n.text("note", lang), effect])
     return {"head": [t["figure_name"], t["published"], t["computed"], t["difference"], t["source"], t["note"]],
-            "rows": body, "note": note}
+            "rows": body, "notes_head": [t["topic"], t["source"], t["note"], t["shift"]], "notes": notes}
+
+
+def _signed(v: Any, lang: str) -> str:
+    """A shift with its sign: ``+120``, ``-432``, ``0``."""
+    text = format_number(float(v), 0, lang)
+    return f"+{text}" if text[0].isdigit() and text != "0" else text
+
+
+def _scenario_label(name: str, lang: str) -> str:
+    """A shipped scenario's label in ``lang`` (its file's ``label_nl``/``label_en``)."""
+    from .scenarios import scenarios_dir
+    from .tomlreader import read_toml
+
+    return str(read_toml(scenarios_dir() / f"{name}.toml").get(f"label_{lang}", name))
 
 
 def _position(ds: xr.Dataset, a: Assumptions, lang: str) -> list[dict[str, str]]:
-    names = {p.figure: _figure_name(p, a.facts.periods, lang) for p in a.facts.published}
-    return [{"figure": names.get(r["figure"], r["figure"]), "published": format_number(float(r["published"]), 0, lang),
-             "probability": format_number(float(r["cumulative_probability"]), 2, lang), "source": r["source"]}
+    published = {p.figure: p for p in a.facts.published}
+    return [{"figure": _figure_name(published[r["figure"]], a.facts.periods, lang),
+             "published": format_number(float(r["published"]), 0, lang),
+             "probability": format_number(float(r["cumulative_probability"]), 2, lang),
+             "source": published[r["figure"]].text("source", lang)}
             for r in point_estimate_probability(ds, a)]
 
 
@@ -486,7 +529,7 @@ def render_html(a: Assumptions, ds: xr.Dataset, summary: xr.Dataset, figs: list[
     figures = [{**f, "data": base64.b64encode((folder / f"{f['rel']}.png").read_bytes()).decode("ascii")} for f in figs]
     head, body = appendix
     return _env(lang).get_template("report.html.j2").render(
-        lang=lang, t=_TEXT[lang], methods=render_methods(a, ds, summary, lang),
+        lang=lang, t=_TEXT[lang], methods=render_methods(a, ds, summary, lang), documents=documents_text(a, lang),
         headline=_headline(rows, a.facts.periods, lang),
         appendix={"head": head[1:], "parts": _by_basis(body), "basis": basis_note(lang)},
         figures=figures, figures_note=basis_note(lang, scope=None),

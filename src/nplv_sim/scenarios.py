@@ -204,6 +204,7 @@ def _inputs(path: Path, top: Table, base: Assumptions, refs: dict) -> list:
             "source": old.source,
             "rationale": old.rationale,
             "rationale_nl": old.rationale_nl,
+            "source_nl": old.source_nl,
             "enabled": old.enabled,
             **{k: list(v) if isinstance(v, tuple) else v for k, v in old.targets.items()},
         }

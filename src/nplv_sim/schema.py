@@ -13,6 +13,7 @@ __all__ = [
     "Calibration",
     "Component",
     "Correlation",
+    "Document",
     "ExtraFunding",
     "Facts",
     "FundingSource",
@@ -22,12 +23,37 @@ __all__ = [
     "Pillar",
     "Published",
     "VatGroup",
+    "in_language",
 ]
 
 # The group of the named, switchable uplift layer (optimism bias / reference class).
 UPLIFT_GROUP = "uplift"
 # What Rebel's figures are taken to be for the estimation-error multipliers.
 ANCHORS = ("median", "mean")
+# Prefix of an English text shown in Dutch output because the file gives no Dutch one.
+ENGLISH_MARK = "[en] "
+
+
+def in_language(english: str, dutch: str, lang: str) -> str:
+    """A file's text in the reader's language.
+
+    English output gets ``english``. Dutch output gets ``dutch``; where a file gives no
+    Dutch text, the English one marked :data:`ENGLISH_MARK`, so the gap shows (the shipped
+    files give every Dutch text: a test checks).
+    """
+    if lang != "nl":
+        return english
+    if dutch or not english:
+        return dutch
+    return ENGLISH_MARK + english
+
+
+class _Texts:
+    """Texts read from a file in two languages: field ``x`` in English, ``x_nl`` in Dutch."""
+
+    def text(self, field: str, lang: str) -> str:
+        """Field ``field`` in language ``lang`` (see :func:`in_language`)."""
+        return in_language(getattr(self, field), getattr(self, f"{field}_nl"), lang)
 
 
 @dataclass(frozen=True)
@@ -49,11 +75,10 @@ class Period:
 
 @dataclass(frozen=True)
 class Pillar:
-    """A pillar of the programme (physical, social)."""
+    """A pillar of the programme (physical, social). Its words are the glossary's
+    (:func:`nplv_sim.glossary.term`), not the facts file's."""
 
     name: str
-    label_nl: str
-    label_en: str
     source: str
 
 
@@ -89,8 +114,9 @@ class FundingSource:
 
 
 @dataclass(frozen=True)
-class Published:
-    """A figure the report publishes, for the reconciliation."""
+class Published(_Texts):
+    """A figure the report publishes, for the reconciliation. ``figure`` is the report's
+    own (Dutch) name; ``source``/``note`` are English, ``source_nl``/``note_nl`` Dutch."""
 
     figure: str
     measure: str
@@ -101,16 +127,30 @@ class Published:
     value: float
     source: str
     note: str = ""
+    source_nl: str = ""
+    note_nl: str = ""
 
 
 @dataclass(frozen=True)
-class Note:
-    """A point where the sources disagree, listed by ``nplv-sim baseline``."""
+class Note(_Texts):
+    """A point where the sources disagree, listed by ``nplv-sim baseline`` and the report."""
 
     topic: str
     source: str
     note: str
     scenario: str = ""  # shipped scenario that shows its effect ('' = no numbers move)
+    topic_nl: str = ""
+    source_nl: str = ""
+    note_nl: str = ""
+
+
+@dataclass(frozen=True)
+class Document(_Texts):
+    """A document the texts cite by its key (``002`` for the Rebel report), with its title."""
+
+    key: str
+    title: str
+    title_nl: str = ""
 
 
 @dataclass(frozen=True)
@@ -128,13 +168,14 @@ class Facts:
     figures: MappingProxyType
     published: tuple[Published, ...]
     notes: tuple[Note, ...] = ()
+    documents: tuple[Document, ...] = ()
     # The parsed file, for the @references of the uncertainty file and scenarios: the
     # facts are read (and hashed) once.
     data: MappingProxyType = field(default_factory=lambda: MappingProxyType({}), repr=False, compare=False)
 
 
 @dataclass(frozen=True)
-class Input:
+class Input(_Texts):
     """One uncertain input: its law, baseline value, effect and documentation."""
 
     name: str
@@ -152,6 +193,7 @@ class Input:
     source: str
     rationale: str
     rationale_nl: str = ""  # optional Dutch rationale for the Dutch appendix ("" = not given)
+    source_nl: str = ""  # optional Dutch source, likewise
 
     @property
     def is_random(self) -> bool:
@@ -170,7 +212,7 @@ class VatGroup:
 
 
 @dataclass(frozen=True)
-class Addon:
+class Addon(_Texts):
     """Need outside the report's headline (e.g. funderingsherstel)."""
 
     name: str
@@ -182,6 +224,8 @@ class Addon:
     enabled: bool
     source: str
     rationale: str
+    source_nl: str = ""
+    rationale_nl: str = ""
 
     def component_name(self, part: str) -> str:
         """Name of the component that carries one part of the add-on."""
@@ -189,7 +233,7 @@ class Addon:
 
 
 @dataclass(frozen=True)
-class ExtraFunding:
+class ExtraFunding(_Texts):
     """Conditional Rijk funding capped at the remaining Rijk need (e.g. Wbi)."""
 
     name: str
@@ -200,26 +244,32 @@ class ExtraFunding:
     label_nl: str
     source: str
     rationale: str
+    source_nl: str = ""
+    rationale_nl: str = ""
 
 
 @dataclass(frozen=True)
-class Correlation:
+class Correlation(_Texts):
     """A declared rank correlation ``rho`` between every pair of ``inputs``."""
 
     inputs: tuple[str, ...]
     rho: float
     source: str
     rationale: str
+    source_nl: str = ""
+    rationale_nl: str = ""
 
 
 @dataclass(frozen=True)
-class Calibration:
+class Calibration(_Texts):
     """What Rebel's figures are taken to be: the median or the mean of each estimation-error
     multiplier (which then equals exactly 1)."""
 
     anchor: str
     source: str
     rationale: str
+    source_nl: str = ""
+    rationale_nl: str = ""
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from .core.correlation import spearman
 from .core.engine import BLOCK_SIZE, Block, KeepSink, blocks, evaluate_block, execute
 from .core.seeding import STREAM_KEY_SCHEME, RootSeed
 from .finite import check_finite
-from .glossary import COORD_LABELS
+from .glossary import COORD_LABELS, term
 from .schema import Assumptions
 
 __all__ = ["RunPlan", "estimate_bytes", "plan_run", "regenerate", "simulate", "stored", "to_dataset"]
@@ -172,7 +172,7 @@ def label_coords(plan: RunPlan, dims) -> dict[str, tuple]:
         "period_first_year": ("period", [p.first_year for p in periods]),
         "period_last_year": ("period", [p.last_year for p in periods]),
         "period_years": ("period", [p.years for p in periods]),
-        "pillar_label_nl": ("pillar", [p.label_nl for p in a.facts.pillars]),
+        "pillar_label_nl": ("pillar", [term(p.name, "nl") for p in a.facts.pillars]),  # the glossary's word
     }
     return {k: v for k, v in labels.items() if v[0] in dims}
 
