@@ -56,3 +56,11 @@ def test_a_target_field_of_another_effect_is_refused(tmp_path):
     refused = r"\[inputs\.key_shift_social_housing\] sources: does not apply to effect"
     with pytest.raises(AssumptionsError, match=refused):
         load_assumptions(tmp_path / "u.toml")
+
+
+def test_every_effect_is_documented_for_the_analyst():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "assumptions-files.md").read_text(encoding="utf-8")
+    table = doc[doc.index("## Effects") : doc.index("## Correlations")]
+    assert [e for e in EFFECTS if f"`{e}`" not in table] == []

@@ -406,6 +406,42 @@ def load_assumptions(path: str | Path | None = None, allow_outside: bool = False
         return Assumptions(path=str(path), sha256=facts.sha256, title=facts.title, facts=facts)
     top = _top(path, data, UNCERTAINTY_SCHEMA, UNCERTAINTY_FIELDS)
     title = top.string("title")
+    facts = load_facts(_facts_path(path, top, allow_outside))
+    refs = dict(facts.data)
+    vat_groups = _vat_groups(path, top, refs, facts)
+    addons = _addons(path, top, refs, facts)
+    extra = _extra_funding(path, top, refs, facts)
+    names = {
+        "components": [c.name for c in facts.components],
+        "periods": [p.name for p in facts.periods],
+        "pillars": [p.name for p in facts.pillars],
+        "sources": [s.name for s in facts.sources],
+        "vat_group": [g.name for g in vat_groups],
+        "addon": [a.name for a in addons],
+        "extra_funding": [e.name for e in extra],
+    }
+    inputs = _inputs(path, top, refs, names)
+    _check_roles(path, inputs, vat_groups, addons, extra)
+    correlations, matrix = _correlations(path, top, [i.name for i in inputs])
+    calibration = _calibration(path, top, inputs)
+    top.finish()
+    return Assumptions(
+        path=str(path),
+        sha256=sha256,
+        title=title,
+        facts=facts,
+        inputs=tuple(inputs),
+        vat_groups=tuple(vat_groups),
+        addons=tuple(addons),
+        extra_funding=tuple(extra),
+        correlations=tuple(correlations),
+        correlation_matrix=matrix,
+        calibration=calibration,
+    )
+
+
+def _facts_path(path: Path, top: Table, allow_outside: bool) -> Path:
+    """The facts file an uncertainty file names: beside it (unless ``allow_outside``), existing, not itself."""
     facts_name = top.string("facts")
     facts_path = (path.parent / facts_name).resolve()
     home = path.resolve().parent
@@ -427,40 +463,46 @@ def load_assumptions(path: str | Path | None = None, allow_outside: bool = False
         )
     if facts_path == path.resolve():
         raise top.error("facts", f"names this file itself ({facts_name!r}); it must name the facts file")
-    facts = load_facts(facts_path)
-    refs = dict(facts.data)
-    comp_names = [c.name for c in facts.components]
-    period_names = [p.name for p in facts.periods]
-    pillar_names = [p.name for p in facts.pillars]
-    source_names = [s.name for s in facts.sources]
+    return facts_path
 
-    vat_groups = []
-    for t in tables(path, top, "vat_groups", refs, required=False):
+
+def _entries(path: Path, top: Table, section: str, refs: dict, fields: Any, required: bool = False):
+    """``(name, table)`` of each ``[section.NAME]``, its name and fields checked."""
+    for t in tables(path, top, section, refs, required=required):
         name = t.entry.split(".", 1)[1]
         _check_name(t, name)
-        t.expect(VAT_GROUP_FIELDS)
-        vat_groups.append(
-            VatGroup(name, t.names("components", comp_names), t.string("label_en", name), t.string("source"))
-        )
+        if fields is not None:
+            t.expect(fields)
+        yield name, t
+
+
+def _vat_groups(path: Path, top: Table, refs: dict, facts: Facts) -> list[VatGroup]:
+    """``[vat_groups.NAME]``: components whose VAT is modelled together, each in one group."""
+    comp_names = [c.name for c in facts.components]
+    groups = []
+    for name, t in _entries(path, top, "vat_groups", refs, VAT_GROUP_FIELDS):
+        groups.append(VatGroup(name, t.names("components", comp_names), t.string("label_en", name), t.string("source")))
         t.finish()
     seen: dict[str, str] = {}
-    for g in vat_groups:
+    for g in groups:
         for c in g.components:
             if c in seen:
                 raise AssumptionsError(
                     path, f"vat_groups.{g.name}", f"components: {c!r} is already in vat group {seen[c]!r}"
                 )
             seen[c] = g.name
+    return groups
 
+
+def _addons(path: Path, top: Table, refs: dict, facts: Facts) -> list[Addon]:
+    """``[addons.NAME]``: need outside Rebel's headline, whose components may not clash with the facts'."""
     years = [y for p in facts.periods for y in range(p.first_year, p.last_year + 1)]
+    pillar_names = [p.name for p in facts.pillars]
     addons = []
-    for t in tables(path, top, "addons", refs, required=False):
-        name = t.entry.split(".", 1)[1]
-        _check_name(t, name)
-        t.expect(ADDON_FIELDS)
+    for name, t in _entries(path, top, "addons", refs, ADDON_FIELDS):
         addons.append(_addon(t, name, pillar_names, years))
         t.finish()
-    facts_components = set(comp_names)
+    facts_components = {c.name for c in facts.components}
     for ad in addons:
         for part in ad.parts:
             if ad.component_name(part) in facts_components:
@@ -471,12 +513,15 @@ def load_assumptions(path: str | Path | None = None, allow_outside: bool = False
                     " of the facts file",
                     "rename the add-on or the part",
                 )
+    return addons
 
+
+def _extra_funding(path: Path, top: Table, refs: dict, facts: Facts) -> list[ExtraFunding]:
+    """``[extra_funding.NAME]``: money not yet arranged, a share of a pro-rata amount per period."""
+    comp_names = [c.name for c in facts.components]
+    period_names = [p.name for p in facts.periods]
     extra = []
-    for t in tables(path, top, "extra_funding", refs, required=False):
-        name = t.entry.split(".", 1)[1]
-        _check_name(t, name)
-        t.expect(EXTRA_FUNDING_FIELDS)
+    for name, t in _entries(path, top, "extra_funding", refs, EXTRA_FUNDING_FIELDS):
         comp = t.string("component")
         if comp not in comp_names:
             raise _unknown(t, "component", "component", comp, comp_names)
@@ -495,31 +540,26 @@ def load_assumptions(path: str | Path | None = None, allow_outside: bool = False
             )
         )
         t.finish()
+    return extra
 
-    names = {
-        "components": comp_names,
-        "periods": period_names,
-        "pillars": pillar_names,
-        "sources": source_names,
-        "vat_group": [g.name for g in vat_groups],
-        "addon": [a.name for a in addons],
-        "extra_funding": [e.name for e in extra],
-    }
-    inputs = []
-    for t in tables(path, top, "inputs", refs):
-        name = t.entry.split(".", 1)[1]
-        _check_name(t, name)
-        inputs.append(_input(t, name, names))
-    _check_roles(path, inputs, vat_groups, addons, extra)
+
+def _inputs(path: Path, top: Table, refs: dict, names: dict[str, list[str]]) -> list[Input]:
+    """``[inputs.NAME]``: every input, with names that draw distinct random streams."""
+    inputs = [_input(t, name, names) for name, t in _entries(path, top, "inputs", refs, None, required=True)]
     clash = check_distinct_streams([i.name for i in inputs])
     if clash:
         raise AssumptionsError(path, "inputs", clash, "rename one of them: they would draw the same random numbers")
+    return inputs
 
+
+def _correlations(
+    path: Path, top: Table, input_names: list[str]
+) -> tuple[list[Correlation], tuple[tuple[str, ...], tuple[tuple[float, ...], ...]] | None]:
+    """``[[correlation]]`` entries and the ``[correlation_matrix]``, each pair declared once."""
     correlations = []
     raw_corr = top.raw("correlation", [])
     if not isinstance(raw_corr, list):
         raise top.error("correlation", "must be an array of tables ([[correlation]])")
-    input_names = [i.name for i in inputs]
     pairs: dict[frozenset[str], tuple[float, str]] = {}
     for i, entry in enumerate(raw_corr):
         t = Table(path, f"correlation[{i}]", entry)
@@ -545,21 +585,7 @@ def load_assumptions(path: str | Path | None = None, allow_outside: bool = False
         for field in _TEXTS:
             t.string(field, None if field == "source" else "")
         t.finish()
-    calibration = _calibration(path, top, inputs)
-    top.finish()
-    return Assumptions(
-        path=str(path),
-        sha256=sha256,
-        title=title,
-        facts=facts,
-        inputs=tuple(inputs),
-        vat_groups=tuple(vat_groups),
-        addons=tuple(addons),
-        extra_funding=tuple(extra),
-        correlations=tuple(correlations),
-        correlation_matrix=matrix,
-        calibration=calibration,
-    )
+    return correlations, matrix
 
 
 def law_mean(law) -> float:
