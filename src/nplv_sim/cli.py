@@ -388,6 +388,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from .provenance import public_attrs
     from .simulation import estimate_bytes, plan_run, run_kept, stored, stored_variables, to_dataset
     from .summary import DEFAULT_QUANTILES
+    from .uplift import split_summary
     from .validation import check_memory
 
     a = _load(args)
@@ -426,6 +427,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             ds = to_dataset(plan, x, engine)
         progress.phase("summarising")
         summary = summarize(ds, args.quantiles or DEFAULT_QUANTILES, variables=table_variables(), workers=args.workers)
+        summary = split_summary(summary, ds, a, table_variables(), args.workers)  # the uplift layer apart, when on
         progress.phase("writing")
         # File names, never local absolute paths (the provenance block of every output).
         write_netcdf(public_attrs(stored(ds, args.keep)), outputs.path("results.nc"))

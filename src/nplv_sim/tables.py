@@ -11,6 +11,7 @@ import xarray as xr
 from .glossary import BASES, period_label
 from .outputs import table_variables
 from .safetext import spreadsheet_safe
+from .uplift import split_columns, split_text
 
 __all__ = ["SUMMARY_VARIABLES", "summary_rows", "summary_csv", "summary_text"]
 
@@ -55,6 +56,7 @@ def summary_rows(summary: xr.Dataset, variables: tuple[str, ...] = SUMMARY_VARIA
             row["first_year"], row["last_year"] = _years(summary, str(row["period"])) if row["period"] else ("", "")
             for q, v in zip(qs, cell.values, strict=True):
                 row[_qname(q)] = float(v)
+            row.update(split_columns(summary, name, sel, _qname))  # the uplift layer apart, when on
             row["mean"] = float(summary[f"{name}_mean"].sel(sel))
             row["sd"] = float(summary[f"{name}_sd"].sel(sel))
             for q, v in zip(qs, summary[f"{name}_mcse"].sel(sel).values, strict=True):
@@ -120,6 +122,7 @@ def summary_text(summary: xr.Dataset, netting: str = "pillar") -> str:
         for p in periods:
             add("shortfall_all_pillars_incl_addons", None, p)
         add("shortfall_all_periods_incl_addons", None, WHOLE)
+    lines += split_text(summary, netting)
     lines += ["", "Per-period figures do not add up to the whole horizon's: a percentile of a sum is not the sum of "
               "the percentiles."]
     return "\n".join(lines)

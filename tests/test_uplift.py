@@ -1,0 +1,138 @@
+"""The uplift layer shown apart: its state on every output, its effect beside the total."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nplv_sim
+from nplv_sim.appendix import write_appendix
+from nplv_sim.glossary import basis_note
+from nplv_sim.provenance import figure_metadata, provenance_csv, provenance_rows
+from nplv_sim.scenarios import load_scenario
+from nplv_sim.summary import summarize
+from nplv_sim.tables import summary_rows, summary_text
+from nplv_sim.uplift import layer_state, simulate_without, split_summary, without_uplift
+
+UPLIFT = "optimism_bias_uplift"
+
+
+def _fixed_uplift(base, value: float, folder):
+    """The uplift layer on with a fixed multiplier ``value`` on all need (baseline ``value`` too)."""
+    path = folder / "fixed_uplift.toml"
+    path.write_text(f'''schema = "nplv-sim/scenario/1"
+label_nl = "Vaste opslag"
+label_en = "Fixed uplift"
+source = "test"
+
+[inputs.{UPLIFT}]
+enabled = true
+distribution = "fixed"
+value = {value}
+baseline = {value}
+''')
+    return load_scenario(path, base)
+
+
+@pytest.fixture(scope="module")
+def uplift_on(default_assumptions):
+    return load_scenario("optimism_bias", default_assumptions)
+
+
+def test_the_state_is_recorded_on_the_dataset(default_assumptions, uplift_on):
+    off = nplv_sim.simulate(default_assumptions, 200, rng=1)
+    on = nplv_sim.simulate(uplift_on, 200, rng=1)
+    assert off.attrs["uplift_layer"] == "off"
+    assert on.attrs["uplift_layer"] == f"on: {UPLIFT}"
+    assert layer_state(default_assumptions) == "off"
+
+
+@pytest.mark.parametrize("method", ["random", "lhs", "sobol"])
+def test_without_the_layer_every_other_input_draws_the_same_numbers(uplift_on, method):
+    with_ = nplv_sim.simulate(uplift_on, 3000, rng=7, method=method)
+    without = simulate_without(with_, uplift_on, ["input_value"])
+    x_with = with_["input_value"].values
+    x_without = without["input_value"].values
+    names = list(with_["input"].values)
+    k = names.index(UPLIFT)
+    others = [i for i in range(len(names)) if i != k]
+    np.testing.assert_array_equal(x_without[:, others], x_with[:, others])  # draw for draw, bit for bit
+    assert np.all(x_without[:, k] == 1.0)
+    assert x_with[:, k].std() > 0.05  # the layer was drawn in the run with it
+
+
+def test_a_fixed_uplift_of_1_2_adds_a_fifth_of_the_need(default_assumptions, tmp_path):
+    """Hand computation: with every input at baseline, all need x 1.2 raises each pillar's
+    remaining need by 0.2 x its gross need (the funding is unchanged and the remaining need
+    stays positive), in both scopes."""
+    base = nplv_sim.simulate(default_assumptions, 1, rng=0, deterministic=True)
+    on = _fixed_uplift(default_assumptions, 1.2, tmp_path)
+    ds = nplv_sim.simulate(on, 1, rng=0, deterministic=True)
+    summary = split_summary(summarize(ds, [0.5]), ds, on, ["shortfall", "shortfall_all_pillars"])
+    need = base["need"].isel(draw=0)  # (pillar, period, scope), headline basis
+    assert float(base["shortfall"].isel(draw=0).sel(netting="pillar").min()) > 0
+    expected = 0.2 * need
+    got = summary["shortfall_uplift"].sel(quantile=0.5, netting="pillar")
+    np.testing.assert_allclose(got.transpose(*expected.dims), expected, rtol=1e-12)
+    np.testing.assert_allclose(summary["shortfall_all_pillars_uplift"].sel(quantile=0.5, netting="pillar"),
+                               expected.sum("pillar"), rtol=1e-12)
+    # "without" is exactly the run with the layer off, "with" minus "without" is the effect
+    np.testing.assert_array_equal(summary["shortfall_without_uplift"].sel(quantile=0.5).values,
+                                  base["shortfall"].isel(draw=0).transpose(*summary["shortfall"].dims[1:]).values)
+
+
+def test_the_difference_is_the_quantile_with_minus_without(uplift_on):
+    ds = nplv_sim.simulate(uplift_on, 4000, rng=3)
+    summary = split_summary(summarize(ds, [0.5, 0.85], variables=["shortfall_all_pillars"]), ds, uplift_on)
+    without = nplv_sim.simulate(without_uplift(uplift_on), 4000, rng=3)
+    for q in (0.5, 0.85):
+        a = ds["shortfall_all_pillars"].quantile(q, "draw")
+        b = without["shortfall_all_pillars"].quantile(q, "draw")
+        np.testing.assert_allclose(summary["shortfall_all_pillars_without_uplift"].sel(quantile=q), b, rtol=1e-12)
+        np.testing.assert_allclose(summary["shortfall_all_pillars_uplift"].sel(quantile=q), a - b, rtol=1e-9,
+                                   atol=1e-9)
+    # the layer only adds need: its effect on every quantile is positive
+    assert float(summary["shortfall_all_pillars_uplift"].sel(netting="pillar").min()) > 0
+
+
+def test_with_the_layer_off_nothing_is_added(default_assumptions):
+    ds = nplv_sim.simulate(default_assumptions, 500, rng=2)
+    summary = summarize(ds)
+    assert split_summary(summary, ds, default_assumptions) is summary
+    rows = summary_rows(summary)
+    assert not any(k.endswith("uplift") for k in rows[0])
+    text = summary_text(summary)
+    assert "Optimism-bias uplift: off" in text and "of which" not in text
+    assert ("Opslag optimisme-bias", "uit") in provenance_rows(ds, "nl")
+    assert "uplift layer off" in figure_metadata(ds)["Source"]
+    assert basis_note("nl", uplift="off").endswith("Opslag optimisme-bias: uit.")
+
+
+def test_with_the_layer_on_tables_show_it_apart(uplift_on, tmp_path):
+    ds = nplv_sim.simulate(uplift_on, 2000, rng=5)
+    summary = split_summary(summarize(ds), ds, uplift_on)
+    row = summary_rows(summary)[0]
+    assert row["p50"] == pytest.approx(row["p50_without_uplift"] + row["p50_uplift"], abs=1e-9)
+    text = summary_text(summary)
+    assert f"Optimism-bias uplift: on ({UPLIFT})" in text and "of which" in text
+    assert ("Opslag optimisme-bias", f"aan ({UPLIFT})") in provenance_rows(ds, "nl")
+    assert f"uplift_layer;on: {UPLIFT}" not in provenance_csv(ds)
+    assert f"uplift,on: {UPLIFT}" in provenance_csv(ds)
+    assert "Opslag optimisme-bias: aan" in basis_note("nl", uplift=ds.attrs["uplift_layer"])
+    written = write_appendix(ds, tmp_path / "bijlage", published=uplift_on.facts.published,
+                             without=simulate_without(ds, uplift_on), formats=("csv", "csv_nl", "xlsx"))
+    assert "p85_uplift" in written[0].read_text().splitlines()[0]
+    assert "P85 waarvan opslag optimisme-bias (€ mln.)" in written[1].read_text(encoding="utf-8-sig").splitlines()[0]
+    import openpyxl
+
+    wb = openpyxl.load_workbook(written[2])
+    assert wb.sheetnames[1] == "Opslag optimisme-bias"
+    sheet, main = wb.worksheets[1], wb.worksheets[0]
+    # row 2, P50 (5 quantiles x without/with/of which from column E): with = the main sheet's
+    # P50, and without + of which = with, to the sheet's rounding
+    assert [c.value for c in sheet[1]][11] == "P50 met opslag (€ mln.)"
+    p50_without, p50_with, p50_of_which = (sheet.cell(2, c).value for c in (11, 12, 13))
+    assert p50_with == main.cell(2, 7).value
+    assert p50_with == pytest.approx(p50_without + p50_of_which, abs=0.11)
+    assert p50_of_which > 0
+    assert any("Opslag optimisme-bias: aan" in str(r[0].value) for r in wb.worksheets[3].iter_rows())
