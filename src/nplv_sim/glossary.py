@@ -146,6 +146,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "without_uplift": ("zonder opslag", "without uplift"),
     "with_uplift": ("met opslag", "with uplift"),
     "uplift_of_which": ("waarvan opslag optimisme-bias", "of which optimism-bias uplift"),
+    "uplift_of_which_short": ("waarvan opslag", "of which uplift"),
     "not_recorded": ("(niet vastgelegd)", "(not recorded)"),
     "budgets_do_not_add": (
         "Budgetten per periode tellen niet op tot het budget voor de hele looptijd: een percentiel van een som "
