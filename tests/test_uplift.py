@@ -136,3 +136,50 @@ def test_with_the_layer_on_tables_show_it_apart(uplift_on, tmp_path):
     assert p50_with == pytest.approx(p50_without + p50_of_which, abs=0.11)
     assert p50_of_which > 0
     assert any("Opslag optimisme-bias: aan" in str(r[0].value) for r in wb.worksheets[3].iter_rows())
+
+
+def test_budget_shows_the_layer_apart_on_the_same_draws(tmp_path, default_assumptions, capsys):
+    """`budget --scenario optimism_bias`: the budget without the layer is the quantile of the
+    run with the uplift held at 1 (an independent run of the same seed), and the uplift's
+    part is the difference."""
+    import csv
+
+    from nplv_sim.cli import main
+    from nplv_sim.core.methods import CLI_DEFAULT_METHOD
+
+    out = tmp_path / "b"
+    assert main(["budget", "--draws", "2000", "--seed", "3", "--scenario", "optimism_bias", "--out", str(out)]) == 0
+    assert "Optimism-bias uplift: on (optimism_bias_uplift)" in capsys.readouterr().out
+    rows = list(csv.DictReader((out / "budget.csv").open(encoding="utf-8")))
+    without = nplv_sim.simulate(without_uplift(load_scenario("optimism_bias", default_assumptions)), 2000, rng=3,
+                                method=CLI_DEFAULT_METHOD)
+    da = without["shortfall_all_pillars"].sel(netting="pillar")
+    checked = 0
+    for r in rows:
+        assert r["uplift_layer"] == f"on: {UPLIFT}"
+        if r["horizon"] in ("P1", "P2"):
+            expect = float(np.quantile(da.sel(period=r["horizon"], scope=r["scope"]).values, float(r["confidence"])))
+            assert float(r["budget_without_uplift"]) == pytest.approx(expect, rel=1e-5)
+            checked += 1
+        assert float(r["budget_uplift"]) == pytest.approx(float(r["budget"]) - float(r["budget_without_uplift"]),
+                                                          rel=1e-4, abs=0.01)
+    assert checked == 12
+    assert main(["budget", "--draws", "500", "--seed", "3"]) == 0
+    text = capsys.readouterr().out
+    assert "Optimism-bias uplift: off" in text and "of which" not in text
+
+
+def test_scenarios_show_the_layer_apart(default_assumptions):
+    """The scenario optimism_bias only switches the layer on, so its run without the layer is
+    the baseline's run, draw for draw (common random numbers)."""
+    from nplv_sim.comparison import simulate_scenarios
+
+    ds = simulate_scenarios(default_assumptions, ["optimism_bias", "coalition_135"], 1500, rng=4)
+    assert list(ds["scenario_uplift_layer"].values) == ["off", f"on: {UPLIFT}", "off"]
+    for var in ("shortfall_all_pillars", "shortfall_all_pillars_incl_addons"):
+        wo = ds[f"{var}_without_uplift"]
+        np.testing.assert_array_equal(wo.sel(scenario="optimism_bias").values, ds[var].sel(scenario="baseline").values)
+        np.testing.assert_array_equal(wo.sel(scenario="coalition_135").values,
+                                      ds[var].sel(scenario="coalition_135").values)
+    off = simulate_scenarios(default_assumptions, ["coalition_135"], 300, rng=4)
+    assert "shortfall_all_pillars_without_uplift" not in off

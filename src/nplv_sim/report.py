@@ -443,7 +443,8 @@ def _scenario_table(scen: xr.Dataset, periods, lang: str) -> dict[str, Any]:
                 q = np.quantile(diff.values, [0.05, 0.5, 0.95])
                 values.append(f"{format_number(q[1], 0, lang)} [{format_number(q[0], 0, lang)}; "
                               f"{format_number(q[2], 0, lang)}]")
-                values.append(format_number(float(np.quantile(da.sel(scenario=name).values, 0.5)), 0, lang))
+                left = float(np.quantile(da.sel(scenario=name).values, 0.5))
+                values.append(format_number(left, 0, lang) + _scenario_uplift(scen, var, name, h, left, lang))
             rows.append({"label": str(labels[i]), "horizon": horizon_label(periods, h, lang), "cells": values})
     n = scen.sizes["draw"]
     note = (f"Rijk, beide pijlers, verrekend per pijler; € mln.; {format_number(n, 0, lang)} gemeenschappelijke "
@@ -453,8 +454,25 @@ def _scenario_table(scen: xr.Dataset, periods, lang: str) -> dict[str, Any]:
             f"Rijk, both pillars, pillar netting; € million; {format_number(n, 0, lang)} common random draws. A "
             "negative difference lowers the remaining need. The scenario without foundation repair changes only "
             "the basis with foundation repair.")
+    states = scen["scenario_uplift_layer"].values
+    on = [str(lab) for lab, st in zip(labels, states, strict=True) if uplift.is_on(str(st))]
+    if on:
+        note += (f" Opslag optimisme-bias aan in: {', '.join(on)}; tussen haakjes het deel van de restopgave P50 dat "
+                 "de opslag is (dezelfde trekkingen met de opslag op 1)." if lang == "nl" else
+                 f" Optimism-bias uplift on in: {', '.join(on)}; in brackets the part of the remaining need P50 that "
+                 "is the uplift (the same draws with the uplift at 1).")
     return {"rows": rows, "note": note, "excl": term("excl_addons", lang).capitalize(),
             "incl": term("incl_addons", lang).capitalize()}
+
+
+def _scenario_uplift(scen: xr.Dataset, var: str, name: str, h: str, left: float, lang: str) -> str:
+    """`` (waarvan opslag 955)`` after a scenario's P50 when its uplift layer is on, else ``""``."""
+    if not uplift.is_on(str(scen["scenario_uplift_layer"].sel(scenario=name).values)):
+        return ""
+    da = scen[var + uplift.WITHOUT].sel(scope="rijk", netting="pillar", scenario=name)
+    da = da.sum("period") if h == WHOLE else da.sel(period=h)
+    part = left - float(np.quantile(da.values, 0.5))
+    return f" ({word('uplift_of_which_short', lang)} {format_number(part, 0, lang)})"
 
 
 def _sobol(a: Assumptions, seed: int, lang: str) -> dict[str, Any]:
