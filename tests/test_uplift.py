@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -183,3 +185,35 @@ def test_scenarios_show_the_layer_apart(default_assumptions):
                                       ds[var].sel(scenario="coalition_135").values)
     off = simulate_scenarios(default_assumptions, ["coalition_135"], 300, rng=4)
     assert "shortfall_all_pillars_without_uplift" not in off
+
+
+def test_run_on_a_file_with_the_layer_on(tmp_path, capsys):
+    """`nplv-sim run` on an uncertainty file that switches the layer on: summary.csv carries
+    the split, the terminal shows it, results.nc records the state."""
+    import csv
+    import shutil
+
+    import xarray as xr
+
+    from nplv_sim.cli import main
+    from nplv_sim.core.methods import CLI_DEFAULT_METHOD
+
+    src = Path(nplv_sim.load_assumptions().path).parent
+    shutil.copy(src / "rebel_2026_facts.toml", tmp_path)
+    text = (src / "rebel_2026_uncertainty.toml").read_text(encoding="utf-8")
+    head, tail = text.split(f"[inputs.{UPLIFT}]", 1)
+    tail = tail.replace("enabled = false", "enabled = true", 1)
+    (tmp_path / "on.toml").write_text(f"{head}[inputs.{UPLIFT}]{tail}", encoding="utf-8")
+    assert main(["run", str(tmp_path / "on.toml"), "--draws", "2000", "--seed", "6", "--out", str(tmp_path / "r")]) == 0
+    out = capsys.readouterr().out
+    assert f"Optimism-bias uplift: on ({UPLIFT})" in out and "P50 of which" in out
+    rows = list(csv.DictReader((tmp_path / "r" / "summary.csv").open(encoding="utf-8")))
+    row = next(r for r in rows if r["variable"] == "shortfall_all_periods" and r["scope"] == "rijk"
+               and r["netting"] == "pillar")
+    a = nplv_sim.load_assumptions(tmp_path / "on.toml")
+    without = nplv_sim.simulate(without_uplift(a), 2000, rng=6, method=CLI_DEFAULT_METHOD)
+    expect = float(without["shortfall_all_periods"].sel(scope="rijk", netting="pillar").quantile(0.85))
+    assert float(row["p85_without_uplift"]) == pytest.approx(expect, rel=1e-5)
+    assert float(row["p85_uplift"]) == pytest.approx(float(row["p85"]) - expect, rel=1e-4)
+    with xr.open_dataset(tmp_path / "r" / "results.nc") as ds:
+        assert ds.attrs["uplift_layer"] == f"on: {UPLIFT}"

@@ -339,6 +339,11 @@ def _cmd_run_summary_only(args: argparse.Namespace, a) -> int:
     progress.finish()
     if show:
         print(summary_text(summary))
+    from .uplift import is_on
+
+    if is_on(summary.attrs):
+        print("the uplift layer is on; its part (without / with / of which) needs the draws: run without --stream "
+              "and --precision")
     targets = outputs.targets
     print(f"{note}\nwrote {targets[0]} and {targets[1]}")
     return EXIT_OK
