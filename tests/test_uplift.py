@@ -102,7 +102,7 @@ def test_with_the_layer_off_nothing_is_added(default_assumptions):
     summary = summarize(ds)
     assert split_summary(summary, ds, default_assumptions) is summary
     rows = summary_rows(summary)
-    assert not any(k.endswith("uplift") for k in rows[0])
+    assert not any(k.endswith("_uplift") for k in rows[0]) and rows[0]["uplift_layer"] == "off"
     text = summary_text(summary)
     assert "Optimism-bias uplift: off" in text and "of which" not in text
     assert ("Opslag optimisme-bias", "uit") in provenance_rows(ds, "nl")

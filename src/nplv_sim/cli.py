@@ -919,6 +919,9 @@ def _cmd_bridge(args: argparse.Namespace) -> int:
     with outputs:
         write_text(outputs.path("bridge.csv"), bridge_csv(rows, args.lang))
     target = outputs.targets[0]
+    from .uplift import state_text
+
+    print(f"\n{state_text(ds.attrs, args.lang).capitalize()}")
     words = ("coalities", "trekkingen", "geschreven") if nl else ("coalitions", "draws", "wrote")
     print(
         f"\n{ds.attrs['players']}: {ds.attrs['n_coalitions']} {words[0]}, {ds.attrs['n_draws']:,} {words[1]},"

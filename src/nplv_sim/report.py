@@ -315,6 +315,7 @@ def _bridge_section(a: Assumptions, ds: xr.Dataset, folder: Path, lang: str,
     progress(f"bridge: {n:,} draws")
     replicates = 10 if n >= 1000 else 2
     br = bridge(a, n, rng=root, method=method, replicates=replicates)
+    progress(f"bridge: {br.attrs['seconds']} s for {br.attrs['n_coalitions']} sets of groups; table and figure")
     write_text(folder / "tables" / "bridge.csv", bridge_csv(bridge_rows(br, a, lang), lang))
     nl = lang == "nl"
     periods = a.facts.periods
@@ -324,8 +325,8 @@ def _bridge_section(a: Assumptions, ds: xr.Dataset, folder: Path, lang: str,
     qnames = [f"P{round(q * 100):d}" for q in qs]
     players = [str(g) for g, p in zip(br["group"].values, br["player"].values, strict=True) if p]
     groups = [RECONCILIATION, *players]
-    idle = [str(g) for g, p in zip(br["group"].values, br["player"].values, strict=True)
-            if not p and str(g) != RECONCILIATION]
+    idle = [str(g) if str(g).startswith("U") else group_label(str(g), lang).lower()
+            for g, p in zip(br["group"].values, br["player"].values, strict=True) if not p and str(g) != RECONCILIATION]
     tables = []
     for basis in br["basis"].values:
         for scope in br["scope"].values:

@@ -64,6 +64,7 @@ def summary_rows(summary: xr.Dataset, variables: tuple[str, ...] = SUMMARY_VARIA
             if f"{name}_prob_positive" in summary:
                 row["prob_positive"] = float(summary[f"{name}_prob_positive"].sel(sel))
             row["units"] = da.attrs.get("units", "")
+            row["uplift_layer"] = str(summary.attrs.get("uplift_layer", ""))  # "off" or "on: <inputs>"
             rows.append(row)
     return rows
 
