@@ -457,6 +457,8 @@ def _scenario_table(scen: xr.Dataset, periods, lang: str) -> dict[str, Any]:
             "the basis with foundation repair.")
     states = scen["scenario_uplift_layer"].values
     on = [str(lab) for lab, st in zip(labels, states, strict=True) if uplift.is_on(str(st))]
+    if len(on) == len(labels):
+        on = ["de basis en alle scenario's" if lang == "nl" else "the baseline and every scenario"]
     if on:
         note += (f" Opslag optimisme-bias aan in: {', '.join(on)}; tussen haakjes het deel van de restopgave P50 dat "
                  "de opslag is (dezelfde trekkingen met de opslag op 1)." if lang == "nl" else
