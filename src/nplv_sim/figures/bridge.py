@@ -1,7 +1,8 @@
 """The bridge as a figure: from Rebel's figure to the simulated P50 and P85, step by step.
 
 One horizontal waterfall per quantile (columns) and basis (rows: without and with the
-add-ons such as funderingsherstel) for one headline cell of :func:`nplv_sim.bridge.bridge`.
+add-ons such as funderingsherstel) for one headline cell of :func:`nplv_sim.bridge.bridge`,
+all on one amount scale.
 The first row is Rebel's figure, then one floating bar per group (its Shapley value, with
 whiskers of ±2 Monte Carlo standard errors), and the last row the simulated quantile; the
 steps add up exactly to it.
@@ -79,8 +80,10 @@ def plot_bridge(br: xr.Dataset, pillar: str = "all", period: str = "horizon", sc
     with style.context():
         import matplotlib.pyplot as plt
 
-        fig, axes = plt.subplots(len(bases), len(quantiles), sharey=True, squeeze=False,
+        # one scale for every panel, so that bars of the same size look the same size
+        fig, axes = plt.subplots(len(bases), len(quantiles), sharex=True, sharey=True, squeeze=False,
                                  figsize=(style.FIGSIZE[0], 0.3 * n_rows * len(bases) + 1.4), layout="constrained")
+        lo, hi = np.inf, -np.inf
         ticks = [_t("rebel", lang), *[wrap(f"{g if g.startswith('U') else ''} {labels[g]}".strip(), 34)
                                       for g in groups], ""]
         for i, basis in enumerate(bases):
@@ -95,7 +98,8 @@ def plot_bridge(br: xr.Dataset, pillar: str = "all", period: str = "horizon", sc
                 y = n_rows - 1
                 ax.plot([ref], [y], marker="D", ms=5, color=style.COLORS["report"], gid=f"bridge:{basis}:{q}:rebel")
                 _value(ax, ref, y, format_number(ref, 0, lang))
-                running, lo, hi = ref, ref, ref
+                running = ref
+                lo, hi = min(lo, ref), max(hi, ref)
                 for k, g in enumerate(groups):
                     v, s = float(c.sel(group=g)), float(se.sel(group=g))
                     yk = n_rows - 2 - k
@@ -113,17 +117,18 @@ def plot_bridge(br: xr.Dataset, pillar: str = "all", period: str = "horizon", sc
                 ax.plot([sim], [0], marker="D", ms=5, color=style.COLORS[scope] if scope in style.COLORS else "#333333",
                         gid=f"bridge:{basis}:{q}:simulated")
                 _value(ax, sim, 0, format_number(sim, 0, lang))
-                span = max(hi - lo, 1.0)
-                ax.set_xlim(lo - 0.08 * span, hi + 0.28 * span)
+                lo, hi = min(lo, sim), max(hi, sim)
                 ax.set_ylim(-0.6, n_rows - 0.4)
                 ax.set_yticks(range(n_rows)[::-1], [*ticks[:-1], _t("simulated", lang)], fontsize=7)
                 ax.xaxis.set_major_formatter(style.amount_formatter(lang))
-                ax.locator_params(axis="x", nbins=4)
+                ax.locator_params(axis="x", nbins=5)
                 ax.set_title(f"{basis_title[basis]}, {qname}", fontsize=8.5)
                 style.finish_axes(ax, grid_axis="x")
                 ax.tick_params(axis="y", length=0)
                 if i == len(bases) - 1:
                     ax.set_xlabel(_t("amount", lang))
+        span = max(hi - lo, 1.0)
+        axes[0, 0].set_xlim(lo - 0.06 * span, hi + 0.22 * span)  # room for the value labels
         if title:
             fig.suptitle(title, x=0.0, ha="left", fontsize=10, fontweight="bold")
         handles = [Patch(facecolor=style.COLORS["shortfall"], edgecolor="#555555", lw=0.4, label=_t("up", lang)),
