@@ -286,5 +286,6 @@ def test_report_with_the_uplift_layer_on_shows_it_apart(tmp_path):
                 assert with_ == head[3 * basis + 1 + q]  # P50 and P85 of the headline table
                 assert abs(without + of_which - with_) <= 1  # each rounded to a whole million
                 assert of_which > 0
-    assert "p85_uplift" in (folder / "tables" / "summary.csv").read_text(encoding="utf-8")
+    assert "p85_uplift,p95_uplift,p05_uplift_mcse" in (folder / "tables" / "summary.csv").read_text(encoding="utf-8")
+    assert "Monte Carlo-standaardfout van het opslagdeel ten hoogste" in split
     assert "Opslag optimisme-bias" in text.split('id="brug"')[1].split("</section>")[0]

@@ -401,7 +401,17 @@ def _headline(rows: list[dict[str, Any]], periods, lang: str, state: str = uplif
             "basis": basis_note(lang, uplift=state), "budgets_note": word("budgets_do_not_add", lang)}
 
 
-def _uplift_split(rows: list[dict[str, Any]], attrs: Any, periods, lang: str) -> dict[str, Any] | None:
+def _uplift_se(ds: xr.Dataset, without: xr.Dataset) -> float:
+    """The largest Monte Carlo standard error of 'of which the layer' over the cells of the
+    report's split table (both pillars, each horizon, both scopes and bases, P50 and P85)."""
+    full, bare = with_whole_horizon(ds), with_whole_horizon(without)
+    return max(float(uplift.effect_mcse(full[v].sel(netting="pillar"), bare[v].sel(netting="pillar"),
+                                         (0.5, 0.85)).max())
+               for v in ("shortfall_all_pillars", "shortfall_all_pillars_incl_addons"))
+
+
+def _uplift_split(rows: list[dict[str, Any]], attrs: Any, periods, lang: str,
+                  se: float | None = None) -> dict[str, Any] | None:
     """With the uplift layer on: P50 and P85 of both pillars without the layer, with it and
     of which the layer, per basis, horizon and scope (rows merged by :func:`nplv_sim.uplift.merge_rows`)."""
     if not uplift.is_on(attrs):
@@ -426,6 +436,11 @@ def _uplift_split(rows: list[dict[str, Any]], attrs: Any, periods, lang: str) ->
             "The same draws with the uplift at 1 (off) and as computed (on); the difference is the effect of the "
             "uplift alone. It is a difference of quantiles: computed per quantile, not to be added over periods. "
             "€ million, both pillars, pillar netting.")
+    if se is not None:
+        note += (f" Monte Carlo-standaardfout van het opslagdeel ten hoogste {format_number(se, 1, lang)} "
+                 f"({uplift.BATCHES} opeenvolgende deelsteekproeven)." if lang == "nl" else
+                 f" Monte Carlo standard error of the uplift's part at most {format_number(se, 1, lang)} "
+                 f"({uplift.BATCHES} consecutive batches).")
     return {"tables": tables, "head": head, "quantiles": [q.upper() for q in qs], "note": note,
             "state": uplift.state_text(attrs, lang)}
 
@@ -620,7 +635,7 @@ def _by_basis(body: list[list[str]]) -> list[dict[str, Any]]:
 
 def render_html(a: Assumptions, ds: xr.Dataset, summary: xr.Dataset, figs: list[dict[str, str]], rows, appendix,
                 folder: Path, lang: str, sobol: dict[str, Any] | None, scen: xr.Dataset | None,
-                bridge: dict[str, Any] | None = None) -> str:
+                bridge: dict[str, Any] | None = None, uplift_se: float | None = None) -> str:
     """The appendix as one self-contained HTML page (figures embedded).
 
     ``rows`` are the appendix rows, merged with the run without the uplift layer when it
@@ -635,7 +650,7 @@ def render_html(a: Assumptions, ds: xr.Dataset, summary: xr.Dataset, figs: list[
     return _env(lang).get_template("report.html.j2").render(
         lang=lang, t=_TEXT[lang], methods=render_methods(a, ds, summary, lang),
         headline=_headline(rows, a.facts.periods, lang, state), uplift=_uplift_split(rows, ds.attrs, a.facts.periods,
-                                                                                     lang),
+                                                                                     lang, uplift_se),
         appendix={"head": head[1:], "parts": _by_basis(body), "basis": basis_note(lang, uplift=state)},
         figures=figures, figures_note=basis_note(lang, scope=None, uplift=state), bridge=bridge,
         scenarios=_scenario_table(scen, a.facts.periods, lang) if scen is not None else None,
@@ -725,14 +740,18 @@ def build_report(
             rows = uplift.merge_rows(rows, appendix_rows(summarize(with_whole_horizon(without), APPENDIX_QUANTILES)))
         write_appendix(ds, stage / "tables" / "bijlage", published=a.facts.published, lang=lang, without=without)
         write_text(stage / "tables" / "reconciliation.csv", reconciliation_csv(reconcile(a)))
-        write_text(stage / "tables" / "summary.csv",
-                   summary_csv(summary if without is None else uplift.add_split(summary, summarize(without))))
+        if without is not None:
+            errors = {v: uplift.effect_mcse(ds[v], without[v], summary["quantile"].values)
+                      for v in summary.data_vars if v in ds.data_vars and ds.sizes["draw"] >= 10 * uplift.BATCHES}
+            summary = uplift.add_split(summary, summarize(without), errors)
+        write_text(stage / "tables" / "summary.csv", summary_csv(summary))
         write_text(stage / "tables" / "provenance.csv", provenance_csv(ds))
         write_text(stage / "tables" / "provenance_nl.csv", provenance_csv(ds, dutch=True))
         write_netcdf(stored(ds), stage / "results.nc")
         say("variance-based (Sobol) indices")
         sobol = _sobol(a, seed, lang) if _has_uncertainty(ds) else None
+        uplift_se = _uplift_se(ds, without) if without is not None and ds.sizes["draw"] >= 10 * uplift.BATCHES else None
         html = render_html(a, ds, summary, figs, rows, appendix_table(rows, None, lang), stage, lang, sobol, scen,
-                           bridge)
+                           bridge, uplift_se)
         write_text(stage / "report.html", html)
     return outputs.folder

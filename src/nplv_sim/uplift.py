@@ -28,6 +28,7 @@ from .schema import UPLIFT_GROUP, Assumptions, Input
 __all__ = [
     "OFF",
     "add_split",
+    "effect_mcse",
     "is_on",
     "layer_state",
     "simulate_without",
@@ -41,8 +42,10 @@ __all__ = [
 
 OFF = "off"
 _ON = "on: "
-# Suffixes of the summary variables that hold the split: v_without_uplift, v_uplift.
-WITHOUT, EFFECT = "_without_uplift", "_uplift"
+# Suffixes of the summary variables that hold the split: v_without_uplift, v_uplift and
+# the standard error of the latter, v_uplift_mcse.
+WITHOUT, EFFECT, MCSE = "_without_uplift", "_uplift", "_mcse"
+BATCHES = 10  # batch means for the standard error of the split (as the bridge)
 # The value of an uplift input that switches the layer off, by effect (a multiplier of 1).
 _NEUTRAL = {"need_multiplier": 1.0, "funding_multiplier": 1.0}
 
@@ -123,13 +126,41 @@ def simulate_without(ds: xr.Dataset, a: Assumptions, variables: Sequence[str] | 
     return to_dataset(plan, x, engine, correlations=False)
 
 
-def add_split(summary: xr.Dataset, without: xr.Dataset) -> xr.Dataset:
+def effect_mcse(with_draws: xr.DataArray, without_draws: xr.DataArray, quantiles: Sequence[float],
+                batches: int = BATCHES) -> xr.DataArray:
+    """Monte Carlo standard error of *quantile with the layer − quantile without it*.
+
+    Batch means, as for the bridge: the draws are cut into ``batches`` consecutive batches,
+    each gives its own difference of quantiles, and the standard error is their standard
+    deviation over sqrt(batches). Both runs share their draws, so the error is that of the
+    difference, far below that of either quantile.
+
+    Returns
+    -------
+    DataArray
+        Dims ``quantile`` and the cell dims of the inputs (draws removed).
+    """
+    q = np.asarray(quantiles, dtype=float)
+    other = [d for d in with_draws.dims if d != "draw"]
+    a = with_draws.transpose("draw", *other).values
+    b = without_draws.transpose("draw", *other).values
+    edges = np.linspace(0, a.shape[0], batches + 1).astype(int)
+    diffs = np.stack([np.quantile(a[e0:e1], q, axis=0) - np.quantile(b[e0:e1], q, axis=0)
+                      for e0, e1 in zip(edges[:-1], edges[1:], strict=True)])
+    se = diffs.std(axis=0, ddof=1) / np.sqrt(batches)
+    coords = {d: with_draws[d] for d in other if d in with_draws.coords}
+    return xr.DataArray(se, dims=("quantile", *other), coords={**coords, "quantile": q})
+
+
+def add_split(summary: xr.Dataset, without: xr.Dataset, mcse: Mapping[str, xr.DataArray] | None = None) -> xr.Dataset:
     """``summary`` with, for each quantile variable ``v`` that ``without`` also holds,
     ``v_without_uplift`` (its quantiles without the layer) and ``v_uplift`` (with minus
-    without: the layer's effect on that quantile).
+    without: the layer's effect on that quantile), and ``v_uplift_mcse`` where ``mcse``
+    gives it (:func:`effect_mcse`).
 
     ``without`` is the summary of :func:`simulate_without`'s run, same quantiles.
     """
+    mcse = mcse or {}
     out = summary.copy()
     for name in [v for v in summary.data_vars if "quantile" in summary[v].dims and v in without.data_vars]:
         if name.endswith(("_mcse", "_quantile_error_bound")):
@@ -142,6 +173,10 @@ def add_split(summary: xr.Dataset, without: xr.Dataset) -> xr.Dataset:
             {**attrs, "long_name": f"Waarvan opslag optimisme-bias ({attrs.get('long_name', name)})",
              "long_name_en": f"Of which optimism-bias uplift ({attrs.get('long_name_en', name)})",
              "description": "Quantile with the uplift layer minus the quantile of the same draws without it"})
+        if name in mcse:
+            out[name + EFFECT + MCSE] = mcse[name].assign_attrs(
+                {"units": attrs.get("units", ""), "long_name_en": f"Monte Carlo standard error of {name + EFFECT} "
+                 f"(batch means over {BATCHES} batches)"})
     return out
 
 
@@ -155,7 +190,9 @@ def split_summary(summary: xr.Dataset, ds: xr.Dataset, a: Assumptions, variables
         return summary
     names = [v for v in summary.data_vars if v in ds.data_vars] if variables is None else list(variables)
     without = simulate_without(ds, a, names, workers)
-    return add_split(summary, summarize(without, summary["quantile"].values, variables=names, workers=workers))
+    qs = summary["quantile"].values
+    errors = {v: effect_mcse(ds[v], without[v], qs) for v in names if ds.sizes["draw"] >= 10 * BATCHES}
+    return add_split(summary, summarize(without, qs, variables=names, workers=workers), errors)
 
 
 def split_columns(summary: xr.Dataset, name: str, sel: Mapping[str, Any], qname) -> dict[str, float]:
@@ -164,7 +201,9 @@ def split_columns(summary: xr.Dataset, name: str, sel: Mapping[str, Any], qname)
         return {}
     qs = [float(q) for q in summary["quantile"].values]
     cols: dict[str, float] = {}
-    for suffix in (WITHOUT, EFFECT):
+    for suffix in (WITHOUT, EFFECT, EFFECT + MCSE):
+        if name + suffix not in summary:
+            continue
         da = summary[name + suffix]
         vals = da.sel({k: v for k, v in sel.items() if k in da.dims}).values
         for q, v in zip(qs, np.atleast_1d(vals), strict=True):
@@ -188,7 +227,7 @@ def split_text(summary: xr.Dataset, netting: str = "pillar") -> list[str]:
     head = f"{'':<30}{'scope':<7}" + "".join(
         f"{f'P{q * 100:g} ' + w:>16}" for q in show for w in ("without", "with", "of which"))
     lines.append("Both pillars, without funderingsherstel, EUR million; 'without': the same draws with the uplift "
-                 "inputs held at 1")
+                 f"inputs held at 1; after ±: Monte Carlo standard error ({BATCHES} batches)")
     lines.append(head)
     for name, period in cells:
         if name + EFFECT not in summary:
@@ -200,7 +239,10 @@ def split_text(summary: xr.Dataset, netting: str = "pillar") -> list[str]:
                 at = {**sel, "quantile": q}
                 cell = [float(summary[v].sel({k: x for k, x in at.items() if k in summary[v].dims}))
                         for v in (name + WITHOUT, name, name + EFFECT)]
-                vals += [f"{v:>16,.0f}" for v in cell]
+                vals += [f"{v:>16,.0f}" for v in cell[:2]]
+                err = summary.get(name + EFFECT + MCSE)
+                se = "" if err is None else f" ±{float(err.sel({k: x for k, x in at.items() if k in err.dims})):,.0f}"
+                vals.append(f"{f'{cell[2]:,.0f}{se}':>16}")
             label = period_label(summary, period) if period else f"{period_label(summary, 'whole')} (whole)"
             lines.append(f"{label:<30}{str(scope):<7}" + "".join(vals))
     return lines
