@@ -31,10 +31,13 @@ __all__ = [
     "effect_mcse",
     "is_on",
     "layer_state",
+    "merge_rows",
     "simulate_without",
     "split_columns",
+    "split_header",
     "split_summary",
     "split_text",
+    "split_values",
     "state_text",
     "uplift_inputs",
     "without_uplift",
@@ -46,6 +49,7 @@ _ON = "on: "
 # the standard error of the latter, v_uplift_mcse.
 WITHOUT, EFFECT, MCSE = "_without_uplift", "_uplift", "_mcse"
 BATCHES = 10  # batch means for the standard error of the split (as the bridge)
+HEADLINE_QUANTILES = (0.5, 0.85)  # the terminal block shows these where the summary has them
 # The value of an uplift input that switches the layer off, by effect (a multiplier of 1).
 _NEUTRAL = {"need_multiplier": 1.0, "funding_multiplier": 1.0}
 
@@ -209,9 +213,6 @@ def split_columns(summary: xr.Dataset, name: str, sel: Mapping[str, Any], qname)
         for q, v in zip(qs, np.atleast_1d(vals), strict=True):
             cols[f"{qname(q)}{suffix}"] = float(v)
     return cols
-
-
-HEADLINE_QUANTILES = (0.5, 0.85)
 
 
 def split_text(summary: xr.Dataset, netting: str = "pillar") -> list[str]:
