@@ -205,3 +205,33 @@ def test_fast_quantiles_equal_numpys(n):
     y[0, 0] = 5.0  # ties
     probs = [0.85, 0.5, 0.05, 0.95, 0.15]
     np.testing.assert_array_equal(_quantiles(y, probs), np.quantile(y, probs, axis=-1))
+
+
+def test_bridge_figure_steps_run_from_rebels_figure_to_the_simulated_quantile(default_bridge):
+    """Each panel's floating bars start at Rebel's figure, chain, and end at the simulated quantile."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from nplv_sim.figures import plot_bridge
+
+    fig = plot_bridge(default_bridge, pillar="all", period="horizon", scope="rijk", lang="en")
+    ref = float(default_bridge["reference"].sel(pillar="all", period="horizon", scope="rijk"))
+    panels = 0
+    for ax in fig.axes:
+        bars = [p for p in ax.patches if str(p.get_gid()).startswith("bridge:")]
+        if not bars:
+            continue
+        panels += 1
+        basis, q = bars[0].get_gid().split(":")[1:3]
+        sim = float(default_bridge["simulated"].sel(basis=basis, pillar="all", period="horizon", scope="rijk",
+                                                    quantile=float(q)))
+        start = ref
+        for bar in bars:  # drawn in reading order
+            assert bar.get_x() == pytest.approx(start, abs=1e-9)
+            start += bar.get_width()
+        assert start == pytest.approx(sim, abs=1e-6)
+    assert panels == 4
+    assert len({ax.get_xlim() for ax in fig.axes if ax.patches}) == 1  # one scale for every panel
+    plt.close(fig)

@@ -245,3 +245,74 @@ def test_where_rebels_figure_sits_names_the_calibration(report: Path):
     text = (report / "report.html").read_text(encoding="utf-8")
     section = text.split('id="positie"')[1].split("</section>")[0]
     assert "genomen als de mediaan van de ramingsonzekerheid" in section and "optimistisch" not in section
+
+
+def test_report_bridge_section_adds_up_and_names_its_draws(report: Path):
+    """The bridge section: one table per basis and scope, its CSV, its figure; each cell's
+    contributions add up to simulated minus Rebel's figure (checked on the CSV, to its rounding)."""
+    text = (report / "report.html").read_text(encoding="utf-8")
+    section = text.split('id="brug"')[1].split("</section>")[0]
+    for needle in ("Cijfer Rebel", "Gesimuleerd kwantiel", "U4 Ramingsonzekerheid", "3.000 trekkingen",
+                   "genomen als de mediaan", "Shapley", 'src="data:image/png;base64,'):
+        assert needle in section, needle
+    assert section.count("<table>") == 4
+    for ext in ("png", "pdf", "svg"):
+        assert (report / "figures" / f"bridge.{ext}").stat().st_size > 1000
+    rows = list(csv.DictReader(io.StringIO((report / "tables" / "bridge.csv").read_text(encoding="utf-8-sig")),
+                               delimiter=";"))
+    cells: dict[tuple, list[dict]] = {}
+    for r in rows:
+        cells.setdefault((r["pillar"], r["period"], r["scope"], r["basis"], r["quantile"]), []).append(r)
+
+    def num(s: str) -> float:
+        return float(s.replace(",", "."))
+
+    assert len(cells) == 3 * 3 * 2 * 2 * 2
+    for group_rows in cells.values():
+        total = sum(num(r["contribution"]) for r in group_rows)
+        target = num(group_rows[0]["simulated"]) - num(group_rows[0]["reference"])
+        assert total == pytest.approx(target, abs=0.005 * len(group_rows) + 0.01)
+
+
+def test_report_states_the_uplift_layer_off(report: Path):
+    text = (report / "report.html").read_text(encoding="utf-8")
+    headline = text.split('id="kerncijfers"')[1].split("</section>")[0]
+    assert "Opslag optimisme-bias: uit." in headline and "Waarvan opslag" not in text
+    provenance = text.split('id="herkomst"')[1].split("</section>")[0]
+    assert "<td>Opslag optimisme-bias</td><td>uit</td>" in provenance
+    assert "p50_uplift" not in (report / "tables" / "summary.csv").read_text(encoding="utf-8")
+
+
+def test_report_with_the_uplift_layer_on_shows_it_apart(tmp_path):
+    """A report on the scenario optimism_bias (figures and Sobol left out to keep it quick):
+    per headline cell P50/P85 without the layer + of which the layer = with the layer, and
+    'with' is the headline table's figure."""
+    from nplv_sim.scenarios import load_scenario
+
+    a = load_scenario("optimism_bias", nplv_sim.load_assumptions())
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(report_module, "_figures", lambda *args, **kw: ([], None))
+        mp.setattr(report_module, "_sobol", lambda *args, **kw: None)
+        folder = report_module.build_report(a, tmp_path / "r", 3000, rng=8, method="lhs")
+    text = (folder / "report.html").read_text(encoding="utf-8")
+    headline = text.split('id="kerncijfers"')[1].split("</section>")[0]
+    assert "Opslag optimisme-bias: aan (optimism_bias_uplift)." in headline
+    main_table, split = headline.split("<h3>Waarvan opslag optimisme-bias</h3>")
+
+    def numbers(row: str) -> list[float]:
+        return [float(v.replace(".", "")) for v in re.findall(r'<td class="num">([-\d.]+)</td>', row)]
+
+    main_rows = [numbers(r) for r in main_table.split("<tr")[3:]]  # P15 P50 P85 excl, incl, Rebel
+    tables = split.split("<table>")[1:]
+    assert len(tables) == 2 and len(main_rows) == 6
+    for basis, tab in enumerate(tables):
+        rows = [numbers(r) for r in tab.split("<tr")[3:]]
+        assert len(rows) == 6
+        for row, head in zip(rows, main_rows, strict=True):
+            for q, (without, with_, of_which) in enumerate((row[0:3], row[3:6])):
+                assert with_ == head[3 * basis + 1 + q]  # P50 and P85 of the headline table
+                assert abs(without + of_which - with_) <= 1  # each rounded to a whole million
+                assert of_which > 0
+    assert "p85_uplift,p95_uplift,p05_uplift_mcse" in (folder / "tables" / "summary.csv").read_text(encoding="utf-8")
+    assert "Monte Carlo-standaardfout van het opslagdeel ten hoogste" in split
+    assert "Opslag optimisme-bias" in text.split('id="brug"')[1].split("</section>")[0]

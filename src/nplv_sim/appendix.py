@@ -31,6 +31,7 @@ from .glossary import basis_note, term, word
 from .output import check_targets, write_text, write_with
 from .provenance import provenance, provenance_rows
 from .safetext import spreadsheet_safe
+from .uplift import EFFECT, merge_rows, split_header, split_values
 
 __all__ = ["APPENDIX_QUANTILES", "WHOLE", "appendix_csv", "appendix_rows", "appendix_table", "report_figure",
            "with_whole_horizon", "write_appendix"]
@@ -220,13 +221,17 @@ def appendix_csv(rows: Sequence[Mapping[str, Any]], summary: xr.Dataset | None =
     buf = io.StringIO()
     if dutch:
         writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-        writer.writerow(_header("nl", "(€ mln.)", csv_percent=True))
+        split = bool(rows) and f"p50{EFFECT}" in rows[0]
+        writer.writerow(_header("nl", "(€ mln.)", csv_percent=True) + (split_header(_Q, "nl", "(€ mln.)") if split
+                                                                        else []))
         for r in rows:
             nums = [format_number(r[k], 0, "nl", grouping=False) for k in (*_Q, "mean")]
             nums.append(format_number(r["mcse_max"], 1, "nl", grouping=False))
             nums.append("" if np.isnan(r["report"]) else format_number(r["report"], 0, "nl", grouping=False))
             pct = r["report_percentile"]
             nums.append("" if np.isnan(pct) else format_number(100 * pct, 0, "nl", grouping=False))
+            if split:
+                nums += [format_number(v, 0, "nl", grouping=False) for v in split_values(r, _Q)]
             writer.writerow([spreadsheet_safe(c) for c in _labels(r, "nl")] + nums)
         return "\ufeff" + buf.getvalue()
     fields = list(rows[0]) if rows else ["variable"]
@@ -290,9 +295,23 @@ def _xlsx(path: Path, rows: Sequence[Mapping[str, Any]], summary: xr.Dataset | N
     _append(data, fields)
     for r in rows:
         _append(data, [None if isinstance(v, float) and np.isnan(v) else v for v in r.values()])
+    if rows and f"p50{EFFECT}" in rows[0]:  # the uplift layer apart: without, of which (with = sheet 1)
+        sheet = wb.create_sheet(word("uplift_layer", lang).capitalize()[:31], 1)
+        money = "(€ mln.)" if lang == "nl" else "(€ million)"
+        _append(sheet, _header(lang, money)[:4] + split_header(_Q, lang, money))
+        for r in rows:
+            _append(sheet, _labels(r, lang) + [round(v, 1) for v in split_values(r, _Q)])
+        for row in sheet.iter_rows(min_row=2):
+            for cell in row[4:]:
+                cell.number_format = "#,##0"
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.freeze_panes = "E2"
     notes = wb.create_sheet(sheets[2])
     netting = str(rows[0]["netting"]) if rows else "pillar"
-    for line in (*_NOTES[lang], basis_note(lang, netting), word("budgets_do_not_add", lang)):
+    uplift = (attrs or {}).get("uplift_layer")
+    for line in (*_NOTES[lang], basis_note(lang, netting, uplift=uplift), word("budgets_do_not_add", lang)):
         _append(notes, [line])
     notes.column_dimensions["A"].width = 120
     prov = wb.create_sheet(sheets[3])
@@ -310,7 +329,7 @@ def _xlsx(path: Path, rows: Sequence[Mapping[str, Any]], summary: xr.Dataset | N
 
 def write_appendix(summary: xr.Dataset, stem: str | Path, published: Any = None, draws: xr.Dataset | None = None,
                    formats: Sequence[str] = ("csv", "csv_nl", "xlsx"), force: bool = False, lang: str = "nl",
-                   **kwargs: Any) -> list[Path]:
+                   without: xr.Dataset | None = None, **kwargs: Any) -> list[Path]:
     """Write the appendix table as machine CSV, Dutch CSV and XLSX.
 
     Parameters
@@ -329,6 +348,10 @@ def write_appendix(summary: xr.Dataset, stem: str | Path, published: Any = None,
     lang : {"nl", "en"}
         Language of the XLSX (sheets, headers, notes). ``bijlage_nl.csv`` is always Dutch
         and ``bijlage.csv`` always machine format.
+    without : Dataset, optional
+        With the uplift layer on: the draws of the same run without it
+        (:func:`nplv_sim.uplift.simulate_without`). Each quantile then also appears without
+        the layer and as "of which the layer" (extra columns, and an XLSX sheet of its own).
     **kwargs
         Passed to :func:`appendix_rows` (``variable``, ``netting``, ``pillars``).
 
@@ -350,6 +373,8 @@ def write_appendix(summary: xr.Dataset, stem: str | Path, published: Any = None,
         except ImportError:
             raise NplvError("writing XLSX needs openpyxl: pip install 'nplv-sim[xlsx]' (or openpyxl)") from None
     rows = appendix_rows(summary, published, draws, **kwargs)
+    if without is not None:  # the uplift layer apart: the same cells without it
+        rows = merge_rows(rows, appendix_rows(without, published, None, **kwargs))
     attrs = dict(summary.attrs)
     for f, target in targets.items():
         if f == "xlsx":

@@ -45,6 +45,7 @@ from .errors import NplvError
 from .formatting import format_number
 from .glossary import group_label, term
 from .schema import UPLIFT_GROUP, Assumptions
+from .uplift import layer_state
 
 __all__ = ["BRIDGE_COLUMNS", "GROUPS", "bridge", "bridge_csv", "bridge_rows", "shapley"]
 
@@ -331,6 +332,7 @@ def bridge(
         "assumptions_file": assumptions.path,
         "assumptions_sha256": assumptions.sha256,
         "scenario": assumptions.scenario,
+        "uplift_layer": layer_state(assumptions),
         "addons_in_incl_basis": ", ".join(ad.label_en for ad in assumptions.addons if ad.enabled),
         "addons_in_incl_basis_nl": ", ".join(ad.label_nl for ad in assumptions.addons if ad.enabled),
         "seconds": round(time.perf_counter() - started, 2),

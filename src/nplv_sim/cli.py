@@ -322,6 +322,11 @@ def _cmd_run_summary_only(args: argparse.Namespace, a) -> int:
     progress.finish()
     if show:
         print(summary_text(summary))
+    from .uplift import is_on
+
+    if is_on(summary.attrs):
+        print("the uplift layer is on; its part (without / with / of which) needs the draws: run without --stream "
+              "and --precision")
     targets = outputs.targets
     print(f"{note}\nwrote {targets[0]} and {targets[1]}")
     return EXIT_OK
@@ -373,6 +378,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from .provenance import public_attrs
     from .simulation import estimate_bytes, plan_run, run_kept, stored, stored_variables, to_dataset
     from .summary import DEFAULT_QUANTILES
+    from .uplift import split_summary
     from .validation import check_memory
 
     a = _load(args)
@@ -420,6 +426,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             summary = summarize(
                 ds, args.quantiles or DEFAULT_QUANTILES, variables=table_variables(), workers=args.workers
             )
+            summary = split_summary(summary, ds, a, table_variables(), args.workers)  # the uplift layer apart, when on
             written.result()
         write_text(outputs.path("summary.csv"), summary_csv(summary))
     progress.finish()
@@ -499,6 +506,35 @@ def _write_policy_set(outputs, name: str, rows: list[dict[str, object]], ds) -> 
     print(f"wrote {outputs.targets[0]} and {outputs.targets[1]}")
 
 
+def _without_uplift(ds, a, variable: str, measure: Callable[[Any], Any]):
+    """``measure`` of the same draws without the uplift layer, when it is on (else None)."""
+    from .uplift import is_on, simulate_without
+
+    if not is_on(ds.attrs):
+        return None
+    return measure(simulate_without(ds, a, [variable]))
+
+
+def _print_uplift(ds, records: list[dict[str, Any]], key: str, columns: list[str], fmt: str) -> None:
+    """The uplift layer's state and, when on, each figure without it, with it and of which it."""
+    from .uplift import state_text
+
+    print(f"\n{state_text(ds.attrs, 'en').capitalize()}")
+    if f"{key}_uplift" not in (records[0] if records else {}):
+        return
+    per_row = len(columns)
+    print("  the same draws with the uplift inputs held at 1: without / with / of which the uplift")
+    for i in range(0, len(records), per_row):
+        group = records[i : i + per_row]
+        head = f"  {group[0].get('horizon_years', group[0]['horizon']):<28}{group[0]['scope']:<7}"
+        def show(v: float) -> str:
+            return "-" if v != v else fmt.format(v)
+
+        cells = [f"{col}: {show(r[key + '_without_uplift'])} / {show(r[key])} / {show(r[key + '_uplift'])}"
+                 for col, r in zip(columns, group, strict=True)]
+        print(head + "   ".join(cells))
+
+
 def _basis(variable: str, netting: str) -> str:
     return f"{'with' if 'incl_addons' in variable else 'without'} funderingsherstel, {netting} netting"
 
@@ -510,6 +546,8 @@ def _cmd_budget(args: argparse.Namespace) -> int:
     targets = _policy_targets(args, "budget")
     a, ds, variable = _policy_run(args)
     res = budget_for_confidence(ds, args.confidence, variable, args.netting)
+    res_without = _without_uplift(ds, a, variable, lambda d: budget_for_confidence(d, args.confidence, variable,
+                                                                                      args.netting))
     rows, records = {}, []
     for h in res["horizon"].values:
         for scope in res["scope"].values:
@@ -518,21 +556,24 @@ def _cmd_budget(args: argparse.Namespace) -> int:
             rows[f"{_horizon_name(a, h):<28}{scope:<7}"] = [
                 f"{v:,.0f} ±{e:,.0f}" for v, e in zip(cells, errs, strict=True)
             ]
-            for c, v, e in zip(args.confidence, cells, errs, strict=True):
-                records.append(
-                    {
-                        "horizon": str(h),
-                        "horizon_years": _horizon_name(a, h),
-                        "scope": str(scope),
-                        "confidence": float(c),
-                        "budget": float(v),
-                        "budget_mcse": float(e),
-                        "variable": variable,
-                        "netting": args.netting,
-                        "scenario": a.scenario,
-                        "units": "million EUR",
-                    }
-                )
+            for i, (c, v, e) in enumerate(zip(args.confidence, cells, errs, strict=True)):
+                record = {
+                    "horizon": str(h),
+                    "horizon_years": _horizon_name(a, h),
+                    "scope": str(scope),
+                    "confidence": float(c),
+                    "budget": float(v),
+                    "budget_mcse": float(e),
+                    "variable": variable,
+                    "netting": args.netting,
+                    "scenario": a.scenario,
+                    "uplift_layer": ds.attrs["uplift_layer"],
+                    "units": "million EUR",
+                }
+                if res_without is not None:  # the uplift layer apart: the same draws without it
+                    w = float(res_without["budget"].sel(horizon=h, scope=scope).values[i])
+                    record.update(budget_without_uplift=w, budget_uplift=float(v) - w)
+                records.append(record)
     cols = [f"{100 * c:g} %" for c in args.confidence]
     print(
         _horizon_table(
@@ -542,6 +583,7 @@ def _cmd_budget(args: argparse.Namespace) -> int:
             cols,
         )
     )
+    _print_uplift(ds, records, "budget", [f"{100 * c:g} %" for c in args.confidence], "{:,.0f}")
     print(f"\n{word('budgets_do_not_add', 'en')}")
     print(f"seed {ds.attrs['seed_entropy']} (repeat with --seed {ds.attrs['seed_entropy']})")
     _write_policy_set(targets, "budget", records, ds)
@@ -565,6 +607,7 @@ def _cmd_cover(args: argparse.Namespace) -> int:
     if warning:
         print(f"nplv-sim: warning: {warning}", file=sys.stderr)
     prob = coverage_probability(ds, budget, variable, args.netting)
+    prob_without = _without_uplift(ds, a, variable, lambda d: coverage_probability(d, budget, variable, args.netting))
     n = ds.sizes["draw"]
     records = []
     exact = (
@@ -605,16 +648,18 @@ def _cmd_cover(args: argparse.Namespace) -> int:
                 "-" if amount != amount else f"{amount:,.0f}",
                 "-" if p != p else f"{p:.3f} ±{se:.3f}",
             ]
-            records.append(
-                {
-                    "horizon": _horizon_name(a, h),
-                    "scope": str(scope),
-                    "budget": amount,
-                    "probability_covered": p,
-                    "mcse": se,
-                    "basis": "whole period",
-                }
-            )
+            record = {
+                "horizon": _horizon_name(a, h),
+                "scope": str(scope),
+                "budget": amount,
+                "probability_covered": p,
+                "mcse": se,
+                "basis": "whole period",
+            }
+            if prob_without is not None:  # the uplift layer apart: the same draws without it
+                w = float(prob_without.sel(horizon=h, scope=scope))
+                record.update(probability_covered_without_uplift=w, probability_covered_uplift=p - w)
+            records.append(record)
     print(
         _horizon_table(
             f"Budget {budget.text} (EUR million) against {variable}, {args.netting} netting, scenario {a.scenario}, "
@@ -623,12 +668,15 @@ def _cmd_cover(args: argparse.Namespace) -> int:
             ["budget", "P(covered)"],
         )
     )
+    _print_uplift(ds, [r for r in records if r["basis"] == "whole period"], "probability_covered", ["P(covered)"],
+                  "{:.3f}")
     print(f"\nWhere the report's own figures sit on the S-curve of scenario {a.scenario} (P(shortfall <= published)):")
     for r in point_estimate_probability(ds, a):
         print(f"  {r['figure']:<42} {r['published']:>8,.0f}  {r['cumulative_probability']:.3f}")
     print(f"seed {ds.attrs['seed_entropy']} (repeat with --seed {ds.attrs['seed_entropy']})")
     for r in records:
-        r.update(variable=variable, netting=args.netting, scenario=a.scenario, units="million EUR")
+        r.update(variable=variable, netting=args.netting, scenario=a.scenario, uplift_layer=ds.attrs["uplift_layer"],
+                 units="million EUR")
     _write_policy_set(targets, "cover", records, ds)
     return EXIT_OK
 
@@ -639,6 +687,8 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
     from .comparison import simulate_scenarios
     from .provenance import public_attrs
     from .scenarios import list_scenarios
+    from .uplift import is_on as uplift_on
+    from .uplift import state_text
 
     a = _load(args)
     names = args.scenario or [p.stem for p in list_scenarios()]
@@ -663,26 +713,39 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
                     q = np.quantile(diff, [0.05, 0.5, 0.95])
                     r = np.quantile(da.sel(scenario=sc).values, [0.05, 0.5, 0.95])
                     name = _horizon_name(a, h)
+                    state = str(ds["scenario_uplift_layer"].sel(scenario=sc).values)
+                    record = {
+                        "scenario": str(sc),
+                        "horizon": h,
+                        "horizon_years": name,
+                        "scope": str(scope),
+                        "funderingsherstel": basis,
+                        "uplift_layer": state,
+                        "difference_p05": q[0],
+                        "difference_p50": q[1],
+                        "difference_p95": q[2],
+                        "left_p05": r[0],
+                        "left_p50": r[1],
+                        "left_p95": r[2],
+                    }
+                    of_which = ""
+                    if f"{var}_without_uplift" in ds:  # the uplift layer apart: the same draws without it
+                        wo = ds[f"{var}_without_uplift"].sel(netting="pillar", scope=scope)
+                        wo = wo.sum("period") if h == "whole" else wo.sel(period=h)
+                        w = np.quantile(wo.sel(scenario=sc).values, [0.05, 0.5, 0.95])
+                        record.update({f"left_{k}_without_uplift": v for k, v in zip(("p05", "p50", "p95"), w,
+                                                                                      strict=True)})
+                        record.update({f"left_{k}_uplift": v - x for k, v, x in zip(("p05", "p50", "p95"), r, w,
+                                                                                     strict=True)})
+                        of_which = f"   of which uplift {r[1] - w[1]:,.0f}" if uplift_on(state) else ""
+                    record["units"] = "million EUR"
                     print(
                         f"{str(sc)[:27]:<28}{name:<28}{scope:<7}{basis:<8}{q[0]:>9,.0f}{q[1]:>9,.0f}{q[2]:>9,.0f}   "
-                        f"{r[1]:,.0f} [{r[0]:,.0f}-{r[2]:,.0f}]"
+                        f"{r[1]:,.0f} [{r[0]:,.0f}-{r[2]:,.0f}]{of_which}"
                     )
-                    records.append(
-                        {
-                            "scenario": str(sc),
-                            "horizon": h,
-                            "horizon_years": name,
-                            "scope": str(scope),
-                            "funderingsherstel": basis,
-                            "difference_p05": q[0],
-                            "difference_p50": q[1],
-                            "difference_p95": q[2],
-                            "left_p05": r[0],
-                            "left_p50": r[1],
-                            "left_p95": r[2],
-                            "units": "million EUR",
-                        }
-                    )
+                    records.append(record)
+    for sc, state in zip(ds["scenario"].values, ds["scenario_uplift_layer"].values, strict=True):
+        print(f"{sc}: {state_text(str(state), 'en')}")
     with outputs:
         write_netcdf(public_attrs(ds), outputs.path("scenarios.nc"))
         _write_policy(outputs, ["scenarios.csv", "provenance.csv"], records, ds)
@@ -850,6 +913,9 @@ def _cmd_bridge(args: argparse.Namespace) -> int:
     with outputs:
         write_text(outputs.path("bridge.csv"), bridge_csv(rows, args.lang))
     target = outputs.targets[0]
+    from .uplift import state_text
+
+    print(f"\n{state_text(ds.attrs, args.lang).capitalize()}")
     words = ("coalities", "trekkingen", "geschreven") if nl else ("coalitions", "draws", "wrote")
     print(
         f"\n{ds.attrs['players']}: {ds.attrs['n_coalitions']} {words[0]}, {ds.attrs['n_draws']:,} {words[1]},"

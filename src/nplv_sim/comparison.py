@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from . import validation
+from . import uplift, validation
 from .core.seeding import resolve_seed
 from .errors import NplvError
 from .scenarios import load_scenario
@@ -49,7 +49,10 @@ def simulate_scenarios(
     xarray.Dataset
         The variables of :func:`nplv_sim.simulate` with a leading ``scenario`` dim, plus
         ``shortfall_difference`` and ``shortfall_all_pillars_difference`` (scenario minus
-        baseline, per draw).
+        baseline, per draw); the coordinate ``scenario_uplift_layer`` (each variant's
+        uplift layer, :func:`nplv_sim.uplift.layer_state`) and, when any variant has the
+        layer on, ``shortfall_all_pillars[_incl_addons]_without_uplift``: the same draws
+        with the uplift inputs held at 1.
     """
     variants = [assumptions] + [load_scenario(s, assumptions) for s in scenarios]
     names = [BASELINE] + [v.scenario for v in variants[1:]]
@@ -62,6 +65,7 @@ def simulate_scenarios(
     runs = [
         simulate_plan(plan_run(v, seed, method, also_draw=shared), draws, chunk_size, workers) for v in variants
     ]
+    states = [r.attrs["uplift_layer"] for r in runs]
     drop = [k for k in runs[0].data_vars if k.startswith("correlation_")]
     ds = xr.concat(
         [r.drop_vars(drop) for r in runs],
@@ -82,10 +86,22 @@ def simulate_scenarios(
                 "description": "Scenario minus baseline, draw by draw (common random numbers).",
             }
         )
+    if any(uplift.is_on(st) for st in states):
+        # The uplift layer apart: each scenario with it on, again on the same draws without it.
+        split = ("shortfall_all_pillars", "shortfall_all_pillars_incl_addons")
+        parts = [uplift.simulate_without(r, v, split, workers, also_draw=shared) if uplift.is_on(st) else r[list(split)]
+                 for r, v, st in zip(runs, variants, states, strict=True)]
+        for var in split:
+            wo = xr.concat([p[var] for p in parts], dim=ds["scenario"], coords="minimal", compat="override")
+            ds[var + uplift.WITHOUT] = wo.assign_attrs(
+                {**ds[var].attrs, "long_name_en": f"{ds[var].attrs['long_name_en']}, without the uplift layer",
+                 "description": "The same draws with the uplift inputs held at 1 (equal to the variable where the "
+                                "layer is off)."})
     ds["scenario"].attrs.update(long_name="Scenario", long_name_en="Scenario")
     ds = ds.assign_coords(
         scenario_label_nl=("scenario", ["Basis (Rebel 2026)"] + [_label(v, "nl") for v in variants[1:]]),
         scenario_label_en=("scenario", ["Baseline (Rebel 2026)"] + [_label(v, "en") for v in variants[1:]]),
+        scenario_uplift_layer=("scenario", states),
     )
     ds.attrs["scenarios"] = ", ".join(names)
     ds.attrs["scenario_files"] = "; ".join(f"{p} sha256={h}" for v in variants[1:] for p, h in v.scenario_files)

@@ -152,6 +152,15 @@ WORDS: dict[str, tuple[str, str]] = {
     "per_year": ("per jaar", "per year"),
     "yes": ("ja", "yes"),
     "no": ("nee", "no"),
+    # the uplift layer (nplv_sim.uplift): its state and its effect shown apart
+    "uplift_layer": ("opslag optimisme-bias", "optimism-bias uplift"),
+    "on": ("aan", "on"),
+    "off": ("uit", "off"),
+    "without_uplift": ("zonder opslag", "without uplift"),
+    "with_uplift": ("met opslag", "with uplift"),
+    "uplift_of_which": ("waarvan opslag optimisme-bias", "of which optimism-bias uplift"),
+    "uplift_of_which_short": ("waarvan opslag", "of which uplift"),
+    "not_recorded": ("(niet vastgelegd)", "(not recorded)"),
     "budgets_do_not_add": (
         "Budgetten per periode tellen niet op tot het budget voor de hele looptijd: een percentiel van een som "
         "is niet de som van de percentielen. Lees het budget voor de hele looptijd in de eigen rij.",
@@ -254,8 +263,10 @@ def horizon_label(periods: Any, name: str, lang: str = "nl") -> str:
     return f"{years} ({word('whole_horizon', lang)})"
 
 
-def basis_note(lang: str, netting: str = "pillar", basis: str | None = None, scope: str | None = None) -> str:
-    """The sentence that states a table's basis: netting, scope, funderingsherstel and Wbi.
+def basis_note(lang: str, netting: str = "pillar", basis: str | None = None, scope: str | None = None,
+               uplift: str | None = None) -> str:
+    """The sentence that states a table's basis: netting, scope, funderingsherstel, Wbi and,
+    given ``uplift`` (a run's ``uplift_layer`` attribute), the uplift layer's state.
 
     ``basis`` None means the table shows both bases side by side; ``scope`` None both scopes.
     """
@@ -268,6 +279,10 @@ def basis_note(lang: str, netting: str = "pillar", basis: str | None = None, sco
         head = "Basis: " if basis else "Basis: both, side by side: "
     parts = [explain(netting, lang), "; ".join(explain(s, lang) for s in scopes),
              "; ".join(explain(b, lang) for b in bases), explain("wbi", lang)]
+    if uplift is not None:
+        from .uplift import state_text
+
+        parts.append(state_text(uplift, lang))
     return head + ". ".join(p[0].upper() + p[1:] for p in parts) + "."
 
 

@@ -51,6 +51,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "facts": ("Feitenbestand", "Facts file"),
     "facts_sha256": ("sha256 feitenbestand", "sha256 of the facts file"),
     "scenario": ("Scenario", "Scenario"),
+    "uplift": ("Opslag optimisme-bias", "Optimism-bias uplift"),
     "draws": ("Aantal trekkingen", "Number of draws"),
     "method": ("Steekproefmethode", "Sampling method"),
     "seed": ("Seed (voor herhaling)", "Seed (to repeat the run)"),
@@ -75,6 +76,7 @@ def provenance(attrs: Any) -> dict[str, str]:
         "facts": _name(a.get("facts_file")),
         "facts_sha256": str(a.get("facts_sha256", "")),
         "scenario": str(a.get("scenario", "baseline")),
+        "uplift": str(a.get("uplift_layer", "")),  # "off" or "on: <inputs>" (nplv_sim.uplift)
         "draws": str(int(a.get("n_draws", 0))),
         "method": str(a.get("sampling_method", "")),
         "seed": str(a.get("seed_entropy", "")),
@@ -91,7 +93,17 @@ def provenance_rows(attrs: Any, lang: str = "nl") -> list[tuple[str, str]]:
     for key, word_key in (("method", f"method_{shown['method']}"), ("scenario", f"scenario_{shown['scenario']}")):
         if word_key in TERMS:  # the glossary's word for a known method and for the baseline
             shown[key] = term(word_key, lang)
-    return [(_LABELS[k][i], v) for k, v in shown.items()]
+    return [(_LABELS[k][i], _uplift_value(v, lang) if k == "uplift" else v) for k, v in shown.items()]
+
+
+def _uplift_value(state: str, lang: str) -> str:
+    """The layer's state in the reader's words (``uit``; ``aan (optimism_bias_uplift)``)."""
+    from .glossary import word
+    from .uplift import state_text
+
+    if not state:
+        return word("not_recorded", lang)
+    return state_text(state, lang).split(": ", 1)[1]
 
 
 def provenance_csv(attrs: Any, dutch: bool = False) -> str:
@@ -113,7 +125,8 @@ def figure_metadata(attrs: Any) -> dict[str, str]:
     p = provenance(attrs)
     return {"Software": p["software"],
             "Source": (f"{p['assumptions']} sha256={p['assumptions_sha256']}; {p['facts']} sha256={p['facts_sha256']}; "
-                       f"scenario {p['scenario']}; {p['draws']} draws, {p['method']}, seed {p['seed']}; "
+                       f"scenario {p['scenario']}; uplift layer {p['uplift'] or 'not recorded'}; "
+                       f"{p['draws']} draws, {p['method']}, seed {p['seed']}; "
                        f"{p['created']}")}
 
 

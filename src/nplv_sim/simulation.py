@@ -18,6 +18,7 @@ from .core.seeding import STREAM_KEY_SCHEME, RootSeed
 from .finite import check_finite
 from .glossary import COORD_LABELS, term
 from .schema import Assumptions
+from .uplift import layer_state
 
 __all__ = ["RunPlan", "estimate_bytes", "plan_run", "regenerate", "simulate", "stored", "to_dataset"]
 
@@ -96,6 +97,7 @@ class RunPlan:
             if self.cm.declared is not None
             else "independent inputs",
             "calibration_anchor": a.calibration.anchor if a.calibration is not None else "none declared",
+            "uplift_layer": layer_state(a),
             "created": now,
         }
 

@@ -11,6 +11,7 @@ import xarray as xr
 from .glossary import BASES, period_label
 from .outputs import table_variables
 from .safetext import spreadsheet_safe
+from .uplift import split_columns, split_text
 
 __all__ = ["SUMMARY_VARIABLES", "summary_rows", "summary_csv", "summary_text"]
 
@@ -45,6 +46,7 @@ def summary_rows(summary: xr.Dataset, variables: tuple[str, ...] = SUMMARY_VARIA
         da = summary[name]
         dims = [d for d in da.dims if d != "quantile"]
         columns = {_qname(q): da.sel(quantile=q, drop=True) for q in qs}
+        columns |= split_columns(summary, name, _qname)  # the uplift layer apart, when on
         columns |= {"mean": summary[f"{name}_mean"], "sd": summary[f"{name}_sd"]}
         columns |= {f"mcse_{_qname(q)}": summary[f"{name}_mcse"].sel(quantile=q, drop=True) for q in qs}
         if f"{name}_prob_positive" in summary:
@@ -61,6 +63,7 @@ def summary_rows(summary: xr.Dataset, variables: tuple[str, ...] = SUMMARY_VARIA
             row["first_year"], row["last_year"] = _years(summary, str(row["period"])) if row["period"] else ("", "")
             row |= {k: float(record[k]) for k in columns}
             row["units"] = da.attrs.get("units", "")
+            row["uplift_layer"] = str(summary.attrs.get("uplift_layer", ""))  # "off" or "on: <inputs>"
             rows.append(row)
     return rows
 
@@ -119,6 +122,7 @@ def summary_text(summary: xr.Dataset, netting: str = "pillar") -> str:
         for p in periods:
             add("shortfall_all_pillars_incl_addons", None, p)
         add("shortfall_all_periods_incl_addons", None, WHOLE)
+    lines += split_text(summary, netting)
     lines += ["", "Per-period figures do not add up to the whole horizon's: a percentile of a sum is not the sum of "
               "the percentiles."]
     return "\n".join(lines)

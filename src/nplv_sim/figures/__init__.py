@@ -9,6 +9,7 @@ Axes. Labels come from the variables' attributes; style lives in :mod:`.style` o
 
 from __future__ import annotations
 
+from .bridge import plot_bridge
 from .convergence import plot_convergence
 from .fan import plot_fan
 from .intervals import plot_intervals
@@ -20,6 +21,7 @@ from .variance import plot_variance_contribution
 from .waterfall import plot_waterfall
 
 __all__ = [
+    "plot_bridge",
     "plot_convergence",
     "plot_fan",
     "plot_intervals",
