@@ -109,3 +109,10 @@ def test_format_significant(value, lang, expected):
     from nplv_sim.formatting import format_significant
 
     assert format_significant(value, 3, lang) == expected
+
+
+def test_percent_in_running_text_keeps_number_and_sign_together():
+    from nplv_sim.formatting import format_percent
+
+    assert format_percent(0.24, 0, "nl", space="\u00a0") == "24\u00a0%"
+    assert format_percent(0.24, 0, "nl") == "24 %" and format_percent(0.24, 0, "en", space="\u00a0") == "24%"

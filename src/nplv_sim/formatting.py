@@ -102,7 +102,7 @@ def format_eur(value: float, unit: str = "mln", decimals: int | None = None, lan
     return f"€{number} {'bn' if unit == 'mld' else 'mln'}"
 
 
-def format_percent(value: float, decimals: int = 0, lang: str = "nl") -> str:
+def format_percent(value: float, decimals: int = 0, lang: str = "nl", space: str = " ") -> str:
     """Format a fraction as a percentage.
 
     Parameters
@@ -113,6 +113,9 @@ def format_percent(value: float, decimals: int = 0, lang: str = "nl") -> str:
         Digits after the decimal separator.
     lang : {"nl", "en"}
         ``"nl"``: ``"85 %"`` (space, decimal comma); ``"en"``: ``"85%"``.
+    space : str
+        The Dutch space before ``%``; ``"\u00a0"`` (no-break space) keeps number and sign
+        on one line in running text.
 
     Returns
     -------
@@ -122,7 +125,7 @@ def format_percent(value: float, decimals: int = 0, lang: str = "nl") -> str:
     number = format_number(100.0 * float(value), decimals, lang)
     if number == MISSING:
         return MISSING
-    return f"{number} %" if lang == "nl" else f"{number}%"
+    return f"{number}{space}%" if lang == "nl" else f"{number}%"
 
 
 def format_significant(value: float, digits: int = 3, lang: str = "nl") -> str:

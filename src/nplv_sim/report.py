@@ -159,7 +159,7 @@ def _env(lang: str):
     env.filters["num"] = lambda v, d=0: format_number(v, d, lang)
     env.filters["nl_number"] = lambda v, d=0: format_number(v, d, "nl")
     env.filters["eur"] = lambda v, unit="mln", d=None: format_eur(v, unit, d, lang)
-    env.filters["pct"] = lambda v, d=0: format_percent(v / 100.0, d, lang)
+    env.filters["pct"] = lambda v, d=0: format_percent(v / 100.0, d, lang, space="\u00a0")  # one line in prose
     env.filters["join_words"] = lambda items: _join(list(items), lang)
     env.filters["code"] = _code
     return env
@@ -197,7 +197,7 @@ def render_methods(a: Assumptions, ds: xr.Dataset, summary: xr.Dataset, lang: st
         software=f"nplv-sim {ds.attrs.get('nplv_sim_version', '')}", seed=ds.attrs["seed_entropy"],
         report=a.facts.report, k=int(random.sum()), groups=words, pairs=pairs, worst=worst, rel=rel,
         periods=[period_label(periods, p.name) for p in periods], horizon=period_label(periods, WHOLE))
-    return " ".join(text.split())
+    return re.sub(r"[ \t\r\n]+", " ", text).strip()  # not str.split(): it would take the no-break spaces
 
 
 def _figures(a: Assumptions, ds: xr.Dataset, summary: xr.Dataset, folder: Path, lang: str, rng_seed: int,
