@@ -40,6 +40,7 @@ from . import __version__, validation
 from .compiled import compile_assumptions
 from .core.engine import blocks
 from .core.model import evaluate_t
+from .core.quantiles import sample_quantiles
 from .core.sampling import apply_copula, normal_scores_t
 from .errors import NplvError
 from .formatting import format_number
@@ -109,36 +110,6 @@ def shapley(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def _lerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
-    """numpy's linear interpolation, so that quantiles equal ``np.quantile``'s."""
-    diff = b - a
-    return b - diff * (1.0 - t) if t >= 0.5 else a + diff * t
-
-
-def _quantiles(y: np.ndarray, probs: Sequence[float]) -> np.ndarray:
-    """``np.quantile(y, probs, axis=-1)`` (linear) by one selection per quantile.
-
-    numpy selects several order statistics at once more slowly than one at a time; the
-    next order statistic is the minimum of the part above the selected one.
-    """
-    n = y.shape[-1]
-    out = np.empty((len(probs), *y.shape[:-1]))
-    work = y.copy()
-    stop = n
-    for i in sorted(range(len(probs)), key=lambda i: -probs[i]):
-        h = probs[i] * (n - 1)
-        k = min(int(math.floor(h)), n - 1)
-        part = work[..., :stop]
-        part.partition(k, axis=-1)
-        low = part[..., k]
-        high = (
-            part[..., k + 1 :].min(axis=-1) if k + 1 < stop else (work[..., k + 1 :].min(axis=-1) if k + 1 < n else low)
-        )
-        out[i] = _lerp(low, high, h - k)
-        stop = k + 1  # lower quantiles lie in the part below
-    return out
-
-
 def _references(a: Assumptions, pillars: tuple[str, ...], periods: tuple[str, ...]) -> np.ndarray:
     """Rebel's remaining need per (pillar incl. all, period incl. horizon, scope), from the
     facts file's published figures (pillar netting); the horizon is the sum of periods."""
@@ -198,16 +169,12 @@ def bridge(
         ``horizon`` is 2026–2035; basis ``headline`` excludes the add-ons, ``incl_addons``
         counts them.
     """
-    if not isinstance(replicates, int) or replicates < 2:
-        raise NplvError(f"replicates must be a whole number of at least 2, got {replicates!r}")
-    probs = [float(q) for q in quantiles]
-    if not probs or any(not 0.0 < q < 1.0 for q in probs):
-        raise NplvError(f"quantiles must lie strictly between 0 and 1, got {list(quantiles)}")
+    replicates = validation.check_positive_int("replicates", replicates, 2)
+    probs = validation.check_probabilities("quantiles", quantiles, open_interval=True)
     draws = validation.check_draws(draws)
     method = validation.check_method(method)
     root = validation.root_seed(rng)
-    if draws < 10 * replicates:
-        raise NplvError(f"draws must be at least 10 per replicate ({10 * replicates}), got {draws}")
+    validation.check_draws_per_replicate(draws, replicates)
     started = time.perf_counter()
     cm = compile_assumptions(assumptions)
     plan = cm.plan
@@ -260,9 +227,9 @@ def bridge(
             x[:] = base[:, None]
             x[rows[drawn]] = source[drawn, s:e]
             _cells(evaluate_t(cm.arrays, x, detail=False), y[..., s:e])
-        value[mask] = _quantiles(y, probs)
+        value[mask] = sample_quantiles(y, probs)
         for r in range(replicates):
-            value_rep[mask, r] = _quantiles(y[..., edges[r] : edges[r + 1]], probs)
+            value_rep[mask, r] = sample_quantiles(y[..., edges[r] : edges[r + 1]], probs)
 
     phi = shapley(value)  # (G, quantile, basis, pillar, period, scope)
     phi_rep = shapley(value_rep)  # (G, replicate, ...)

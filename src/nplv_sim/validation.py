@@ -25,6 +25,7 @@ __all__ = [
     "InvalidArgument",
     "check_budget",
     "check_draws",
+    "check_draws_per_replicate",
     "check_memory",
     "check_method",
     "check_positive_int",
@@ -62,6 +63,13 @@ def check_positive_int(name: str, value: Any, minimum: int = 1) -> int:
 def check_draws(draws: Any) -> int:
     """The number of draws (a whole number >= 1)."""
     return check_positive_int("draws", draws)
+
+
+def check_draws_per_replicate(draws: int, replicates: int, per: int = 10) -> int:
+    """Enough draws for ``replicates`` batches of at least ``per`` draws each."""
+    if draws < per * replicates:
+        raise InvalidArgument(f"draws must be at least {per} per replicate ({per * replicates}), got {draws}")
+    return draws
 
 
 def check_method(method: Any) -> str:
