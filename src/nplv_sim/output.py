@@ -417,7 +417,9 @@ def netcdf_encoding(ds: xr.Dataset, compress: bool = False) -> dict[str, dict]:
         if "draw" not in da.dims or da.size == 0:
             continue
         chunks = tuple(min(NETCDF_CHUNK_DRAWS, n) if d == "draw" else n for d, n in zip(da.dims, da.shape, strict=True))
-        enc[name] = {"chunksizes": chunks}
+        # Draws are finite (checked when made), so they need no fill value; without one
+        # xarray writes them without a masked copy (measured: 1.45 s -> 0.7-1.15 s at 10^6 draws).
+        enc[name] = {"chunksizes": chunks, "_FillValue": None}
         if compress:
             enc[name].update(zlib=True, complevel=1, shuffle=True)
     return enc
