@@ -2,9 +2,10 @@
 
 Every figure is measured in this one run, each in a fresh subprocess:
 
-* ``simulate``: ``nplv_sim.simulate(load_assumptions(), draws, rng=1)`` in one process,
-  both *warm* (after a small warm-up run: what the engine costs) and *cold* (the first
-  call of a fresh process, imports included: what any script pays);
+* ``simulate``: ``nplv_sim.simulate(load_assumptions(), draws, rng=1, method=...)`` in one
+  process, with the command line's default method (the very draws ``run`` makes), both
+  *warm* (after a small warm-up run: what the engine costs) and *cold* (the first call of
+  a fresh process, imports included: what any script pays);
 * ``run``: ``nplv-sim run --draws N --seed 1 --quiet --out TMP`` as a user types it
   (wall time, peak resident memory from ``wait4``), and the size of its ``results.nc``;
 * ``--help``: ``nplv-sim --help`` (best of 5);
@@ -47,12 +48,13 @@ t0 = time.perf_counter()
 import nplv_sim
 from nplv_sim.simulation import estimate_bytes, plan_run
 from nplv_sim import outputs
+from nplv_sim.core.methods import CLI_DEFAULT_METHOD
 a = nplv_sim.load_assumptions()
 draws, warm = int(sys.argv[1]), sys.argv[2] == "warm"
 if warm:
-    nplv_sim.simulate(a, 1_000, rng=0)
+    nplv_sim.simulate(a, 1_000, rng=0, method=CLI_DEFAULT_METHOD)
 t = time.perf_counter()
-ds = nplv_sim.simulate(a, draws, rng=1)
+ds = nplv_sim.simulate(a, draws, rng=1, method=CLI_DEFAULT_METHOD)  # the draws `run --seed 1` makes
 wall = time.perf_counter() - t
 print(json.dumps({"wall_s": wall, "with_imports_s": time.perf_counter() - t0}))
 """
