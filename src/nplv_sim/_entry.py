@@ -43,8 +43,9 @@ def _raise_interrupted(signum: int, frame: object) -> None:
     # A dask cluster shutting down half started logs tracebacks (its scheduler runs in
     # this process); after an interruption the one line below is all the user needs.
     logging = sys.modules.get("logging")
-    if logging is not None:
-        logging.disable(logging.CRITICAL)
+    disable = getattr(logging, "disable", None)  # None while logging is itself being imported
+    if disable is not None:
+        disable(getattr(logging, "CRITICAL", 50))
     raise Interrupted(signum)
 
 

@@ -7,6 +7,7 @@ signalling; the start-up cases signal within the import window, where any moment
 from __future__ import annotations
 
 import signal
+import sys
 import time
 from pathlib import Path
 
@@ -93,3 +94,16 @@ def test_sigterm_during_a_report_removes_its_staging(tmp_path: Path) -> None:
         "nplv-sim: interrupted (SIGTERM); no partial results are left"
     ]
     assert not out.exists() and not leftovers(tmp_path)
+
+
+def test_a_signal_while_logging_is_being_imported_still_gives_the_interruption(monkeypatch) -> None:
+    import types
+
+    from nplv_sim import _entry
+
+    half = types.ModuleType("logging")  # a module mid-import: none of its names defined yet
+    monkeypatch.setitem(sys.modules, "logging", half)
+    monkeypatch.setattr(_entry._signal, "signal", lambda *a: None)  # keep this process's handlers as they are
+    with pytest.raises(_entry.Interrupted) as exc:
+        _entry._raise_interrupted(signal.SIGINT, None)
+    assert exc.value.exit_code == 130

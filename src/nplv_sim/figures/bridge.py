@@ -31,7 +31,7 @@ _TEXT = {
     "simulated": ("Gesimuleerd kwantiel", "Simulated quantile"),
     "up": ("verhoogt", "raises"),
     "down": ("verlaagt", "lowers"),
-    "whisker": ("lijntje: ±2 × Monte Carlo-standaardfout", "whisker: ±2 Monte Carlo standard errors"),
+    "whisker": ("foutbalk: ±2 × Monte Carlo-standaardfout", "error bar: ±2 Monte Carlo standard errors"),
     "amount": ("Restopgave [€ mln.]", "Remaining need [€ million]"),
     "none": ("geen", "none"),
 }
