@@ -40,7 +40,7 @@ from . import __version__, validation
 from .compiled import compile_assumptions
 from .core.engine import blocks
 from .core.model import evaluate_t
-from .core.quantiles import sample_quantiles
+from .core.quantiles import batch_means_se, sample_quantiles
 from .core.sampling import apply_copula, normal_scores_t
 from .errors import NplvError
 from .formatting import format_number
@@ -233,7 +233,7 @@ def bridge(
 
     phi = shapley(value)  # (G, quantile, basis, pillar, period, scope)
     phi_rep = shapley(value_rep)  # (G, replicate, ...)
-    se = phi_rep.std(axis=1, ddof=1) / math.sqrt(replicates)
+    se = batch_means_se(phi_rep, axis=1)
     ref = _references(assumptions, cm.pillars, cm.periods)  # (pillar, period, scope)
     baseline = value[0, 0]  # every draw at baseline: the deterministic value
     names = [*GROUPS, *[p for p in players if p not in GROUPS], RECONCILIATION]
@@ -287,6 +287,7 @@ def bridge(
         "nplv_sim_version": __version__,
         "method": "Shapley values over the uncertainty groups, each held at its baseline; common random numbers",
         "se_method": f"batch means over {replicates} consecutive batches of draws",
+        "n_replicates": replicates,
         "players": ", ".join(players),
         "n_coalitions": n_sets,
         "n_draws": draws,

@@ -398,7 +398,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     # Only what the command writes: the stored variables and those of the summary table.
     wanted = set(stored_variables(args.detail, args.keep)) | set(table_variables())
     plan = plan_run(a, args.seed, args.method, detail=args.detail, variables=sorted(wanted))
-    check_memory(estimate_bytes(plan, args.draws), args.draws)
+    from .uplift import is_on, layer_state
+
+    # With the uplift layer on, the same draws are run again without it, beside the first.
+    check_memory(estimate_bytes(plan, args.draws) * (2 if is_on(layer_state(a)) else 1), args.draws)
     outputs = _outputs(args, "run", ["results.nc", "summary.csv"])
     progress = Progress(not args.quiet and args.draws >= 200_000)
     with outputs:

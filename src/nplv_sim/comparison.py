@@ -103,6 +103,10 @@ def simulate_scenarios(
         scenario_label_en=("scenario", ["Baseline (Rebel 2026)"] + [_label(v, "en") for v in variants[1:]]),
         scenario_uplift_layer=("scenario", states),
     )
+    # The Dataset's own state (provenance, scenarios.nc): on when any scenario has the layer
+    # on, naming its inputs; scenario_uplift_layer gives each scenario's.
+    on = sorted({n.strip() for st in states if uplift.is_on(st) for n in st.split(":", 1)[1].split(",")})
+    ds.attrs["uplift_layer"] = f"on: {', '.join(on)}" if on else uplift.OFF
     ds.attrs["scenarios"] = ", ".join(names)
     ds.attrs["scenario_files"] = "; ".join(f"{p} sha256={h}" for v in variants[1:] for p, h in v.scenario_files)
     ds.attrs["common_random_numbers"] = 1

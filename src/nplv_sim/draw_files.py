@@ -31,9 +31,10 @@ def write_draws(
 
     File ``i`` holds draws ``i * blocks_per_file * 65,536`` onwards, built with the same
     code as :func:`nplv_sim.simulate` (so the files together equal ``simulate(assumptions,
-    draws, rng, method)``; only ``correlation_achieved`` is per file). Read them back with
-    ``xr.open_mfdataset(paths, combine="nested", concat_dim="draw")`` (needs dask) or one
-    at a time.
+    draws, rng, method)``; only ``correlation_achieved`` is per file). As every NetCDF file
+    nplv-sim writes, they hold ``draw`` as the last dim (:func:`nplv_sim.output.write_netcdf`).
+    Read them back with ``xr.open_mfdataset(paths, combine="nested", concat_dim="draw")``
+    (needs dask) or one at a time, and ``.transpose("draw", ...)`` for ``simulate``'s order.
 
     Parameters
     ----------

@@ -75,6 +75,9 @@ class Effect:
         For role effects, the field naming the VAT group, add-on or extra funding.
     check_law : callable or None
         ``check_law(table, law, baseline, kind)``: a further check of the law.
+    neutral : float or None
+        The value at which the input changes nothing (a multiplier's 1), where there is one:
+        an optional layer is switched off by holding its inputs there.
     """
 
     name: str
@@ -84,6 +87,7 @@ class Effect:
     lower: Callable[[Lowering, int, Mapping[str, Any]], None] | None = None
     owner: str = ""
     check_law: Callable[[Table, Law, float, str], None] | None = None
+    neutral: float | None = None
 
 
 def _unknown_name(t: Table, key: str, value: str, known: Sequence[str]) -> AssumptionsError:
@@ -184,9 +188,9 @@ def _zero_or_one(t: Table, law: Law, baseline: float, kind: str) -> None:
 EFFECTS: dict[str, Effect] = {
     e.name: e
     for e in (
-        Effect("need_multiplier", 0.0, None, _read_need_multiplier, _lower_need_multiplier),
-        Effect("key_shift", -1.0, 1.0, _read_key_shift, _lower_key_shift),
-        Effect("funding_multiplier", 0.0, None, _read_funding, _lower_funding),
+        Effect("need_multiplier", 0.0, None, _read_need_multiplier, _lower_need_multiplier, neutral=1.0),
+        Effect("key_shift", -1.0, 1.0, _read_key_shift, _lower_key_shift, neutral=0.0),
+        Effect("funding_multiplier", 0.0, None, _read_funding, _lower_funding, neutral=1.0),
         Effect("starts_realisation", 0.0, 1.0, _read_starts, _lower_starts),
         Effect("vat_excluded", 0.0, 1.0, _read_role("vat_group"), owner="vat_group", check_law=_zero_or_one),
         Effect("vat_rate", 0.0, 1.0, _read_role("vat_group"), owner="vat_group"),

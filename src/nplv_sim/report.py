@@ -28,7 +28,7 @@ from .policy import point_estimate_probability
 from .provenance import provenance_csv, provenance_rows, public_attrs
 from .register import calibration_text, count_texts, documents_text, period_codes, register_sections, untranslated
 from .schema import ENGLISH_MARK, Assumptions
-from .simulation import simulate, stored
+from .simulation import recorded_seed, simulate, stored
 from .summary import summarize
 from .tables import summary_csv
 
@@ -330,11 +330,8 @@ def _bridge_section(a: Assumptions, ds: xr.Dataset, folder: Path, lang: str,
 
     n = min(int(ds.attrs["n_draws"]), BRIDGE_DRAWS)
     method = ds.attrs["sampling_method"] if ds.attrs["sampling_method"] != "deterministic" else "random"
-    spawn = tuple(int(k) for k in str(ds.attrs.get("seed_spawn_key", "")).split(",") if k)
-    root = np.random.SeedSequence(int(ds.attrs["seed_entropy"]), spawn_key=spawn)
     progress(f"bridge: {n:,} draws")
-    replicates = 10 if n >= 1000 else 2
-    br = bridge(a, n, rng=root, method=method, replicates=replicates)
+    br = bridge(a, n, rng=recorded_seed(ds.attrs), method=method)
     progress(f"bridge: {br.attrs['seconds']} s for {br.attrs['n_coalitions']} sets of groups; table and figure")
     write_text(folder / "tables" / "bridge.csv", bridge_csv(bridge_rows(br, a, lang), lang))
     nl = lang == "nl"
@@ -379,7 +376,8 @@ def _bridge_section(a: Assumptions, ds: xr.Dataset, folder: Path, lang: str,
                "(top) and with foundation repair (bottom): contribution by source of uncertainty")
     anchor = _TEXT[lang]["anchor"].get(str(ds.attrs.get("calibration_anchor")), "")
     note = _env(lang).get_template(f"bridge.{lang}.j2").render(
-        coalitions=int(br.attrs["n_coalitions"]), draws=n, replicates=replicates, anchor=anchor, idle=idle)
+        coalitions=int(br.attrs["n_coalitions"]), draws=n, replicates=int(br.attrs["n_replicates"]), anchor=anchor,
+        idle=idle)
     note = " ".join(note.split())
     head = [{"years": y, "quantiles": qnames} for y in years]
     return {"tables": tables, "head": head, "note": note, "caption": caption, "rel": "figures/bridge",
@@ -778,17 +776,15 @@ def build_report(
             rows = uplift.merge_rows(rows, appendix_rows(summarize(with_whole_horizon(without), APPENDIX_QUANTILES)))
         write_appendix(ds, stage / "tables" / "bijlage", published=a.facts.published, lang=lang, without=without)
         write_text(stage / "tables" / "reconciliation.csv", reconciliation_csv(reconcile(a)))
-        if without is not None:
-            errors = {v: uplift.effect_mcse(ds[v], without[v], summary["quantile"].values)
-                      for v in summary.data_vars if v in ds.data_vars and ds.sizes["draw"] >= 10 * uplift.BATCHES}
-            summary = uplift.add_split(summary, summarize(without), errors)
+        summary = uplift.split_summary(summary, ds, a, workers=workers, without=without)
         write_text(stage / "tables" / "summary.csv", summary_csv(summary))
         write_text(stage / "tables" / "provenance.csv", provenance_csv(ds))
         write_text(stage / "tables" / "provenance_nl.csv", provenance_csv(ds, dutch=True))
         write_netcdf(stored(ds), stage / "results.nc")
         say("variance-based (Sobol) indices")
         sobol = _sobol(a, seed, lang) if _has_uncertainty(ds) else None
-        uplift_se = _uplift_se(ds, without) if without is not None and ds.sizes["draw"] >= 10 * uplift.BATCHES else None
+        has_se = without is not None and ds.sizes["draw"] >= uplift.MIN_DRAWS_FOR_SE
+        uplift_se = _uplift_se(ds, without) if has_se else None
         html = render_html(a, ds, summary, figs, rows, appendix_table(rows, None, lang), stage, lang, sobol, scen,
                            bridge, uplift_se)
         write_text(stage / "report.html", html)

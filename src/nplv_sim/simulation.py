@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -20,7 +21,9 @@ from .glossary import COORD_LABELS, term
 from .schema import Assumptions
 from .uplift import layer_state
 
-__all__ = ["RunPlan", "estimate_bytes", "plan_run", "regenerate", "simulate", "stored", "to_dataset"]
+__all__ = [
+    "RunPlan", "estimate_bytes", "plan_run", "recorded_seed", "regenerate", "simulate", "stored", "to_dataset"
+]
 
 # Achieved rank correlations are computed on at most this many draws (SE <= 0.007).
 ACHIEVED_SAMPLE = 20_000
@@ -367,6 +370,13 @@ def stored(ds: xr.Dataset, keep: Sequence[str] = ()) -> xr.Dataset:
     return out
 
 
+def recorded_seed(attrs: Mapping[str, Any]) -> np.random.SeedSequence:
+    """The root seed a run recorded in its attrs (``seed_entropy``, ``seed_spawn_key``):
+    pass it as ``rng`` to draw the very same numbers again."""
+    spawn = tuple(int(k) for k in str(attrs.get("seed_spawn_key", "")).split(",") if k)
+    return np.random.SeedSequence(int(attrs["seed_entropy"]), spawn_key=spawn)
+
+
 def regenerate(ds: xr.Dataset, assumptions: Assumptions | None = None) -> xr.Dataset:
     """Add back the variables a results file leaves out: bit for bit what the run made.
 
@@ -404,8 +414,7 @@ def regenerate(ds: xr.Dataset, assumptions: Assumptions | None = None) -> xr.Dat
             f"the results' assumptions (sha256 {ds.attrs.get('assumptions_sha256')}) are not {a.path} "
             f"(sha256 {a.sha256})"
         )
-    spawn = tuple(int(k) for k in str(ds.attrs.get("seed_spawn_key", "")).split(",") if k)
-    rng = np.random.SeedSequence(int(ds.attrs["seed_entropy"]), spawn_key=spawn)
+    rng = recorded_seed(ds.attrs)
     method = str(ds.attrs["sampling_method"])
     deterministic = method == "deterministic"
     plan = plan_run(a, rng, "random" if deterministic else method, deterministic, detail)

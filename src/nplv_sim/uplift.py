@@ -23,6 +23,9 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from .core.quantiles import batch_means_se, sample_quantiles
+from .effects import EFFECTS
+from .errors import NplvError
 from .glossary import period_label, word
 from .schema import UPLIFT_GROUP, Assumptions, Input
 
@@ -50,9 +53,8 @@ _ON = "on: "
 # the standard error of the latter, v_uplift_mcse.
 WITHOUT, EFFECT, MCSE = "_without_uplift", "_uplift", "_mcse"
 BATCHES = 10  # batch means for the standard error of the split (as the bridge)
+MIN_DRAWS_FOR_SE = 10 * BATCHES  # at least 10 draws per batch
 HEADLINE_QUANTILES = (0.5, 0.85)  # the terminal block shows these where the summary has them
-# The value of an uplift input that switches the layer off, by effect (a multiplier of 1).
-_NEUTRAL = {"need_multiplier": 1.0, "funding_multiplier": 1.0}
 
 
 def uplift_inputs(a: Assumptions) -> tuple[Input, ...]:
@@ -95,14 +97,11 @@ def without_uplift(a: Assumptions) -> tuple[Assumptions, tuple[str, ...]]:
     on = uplift_inputs(a)
     if not on:
         return a, ()
-    held = {x.name: dataclasses.replace(x, enabled=False, baseline=_NEUTRAL.get(x.effect, x.baseline)) for x in on}
+    neutral = {x.name: EFFECTS[x.effect].neutral for x in on}
+    held = {x.name: dataclasses.replace(x, enabled=False, baseline=x.baseline if neutral[x.name] is None
+                                        else neutral[x.name]) for x in on}
     drawn = tuple(x.name for x in on if x.is_random)
     return dataclasses.replace(a, inputs=tuple(held.get(x.name, x) for x in a.inputs)), drawn
-
-
-def _root(attrs: Mapping[str, Any]) -> np.random.SeedSequence:
-    spawn = tuple(int(k) for k in str(attrs.get("seed_spawn_key", "")).split(",") if k)
-    return np.random.SeedSequence(int(attrs["seed_entropy"]), spawn_key=spawn)
 
 
 def simulate_without(ds: xr.Dataset, a: Assumptions, variables: Sequence[str] | None = None,
@@ -128,14 +127,18 @@ def simulate_without(ds: xr.Dataset, a: Assumptions, variables: Sequence[str] | 
     Dataset
         The draws without the layer, labelled as :func:`nplv_sim.simulate`'s.
     """
-    from .simulation import plan_run, run_kept, to_dataset
+    from . import validation
+    from .simulation import estimate_bytes, plan_run, recorded_seed, run_kept, to_dataset
 
     method = str(ds.attrs["sampling_method"])
     deterministic = method == "deterministic"
     held, drawn = without_uplift(a)
-    plan = plan_run(held, _root(ds.attrs), "random" if deterministic else method, deterministic,
+    plan = plan_run(held, recorded_seed(ds.attrs), "random" if deterministic else method, deterministic,
                     bool(ds.attrs.get("detail", 0)), variables, also_draw={*drawn, *also_draw})
-    x, engine = run_kept(plan, int(ds.sizes["draw"]), workers or os.cpu_count() or 1)
+    draws = int(ds.sizes["draw"])
+    # A second run beside the first, whose arrays are still held: both must fit.
+    validation.check_memory(estimate_bytes(plan, draws) + int(ds.nbytes), draws)
+    x, engine = run_kept(plan, draws, workers or os.cpu_count() or 1)
     return to_dataset(plan, x, engine, correlations=False)
 
 
@@ -155,12 +158,12 @@ def effect_mcse(with_draws: xr.DataArray, without_draws: xr.DataArray, quantiles
     """
     q = np.asarray(quantiles, dtype=float)
     other = [d for d in with_draws.dims if d != "draw"]
-    a = with_draws.transpose("draw", *other).values
-    b = without_draws.transpose("draw", *other).values
-    edges = np.linspace(0, a.shape[0], batches + 1).astype(int)
-    diffs = np.stack([np.quantile(a[e0:e1], q, axis=0) - np.quantile(b[e0:e1], q, axis=0)
-                      for e0, e1 in zip(edges[:-1], edges[1:], strict=True)])
-    se = diffs.std(axis=0, ddof=1) / np.sqrt(batches)
+    a = with_draws.transpose(*other, "draw").values
+    b = without_draws.transpose(*other, "draw").values
+    edges = np.linspace(0, a.shape[-1], batches + 1).astype(int)
+    diffs = np.stack([sample_quantiles(a[..., e0:e1], q) - sample_quantiles(b[..., e0:e1], q)
+                      for e0, e1 in zip(edges[:-1], edges[1:], strict=True)])  # (batch, quantile, cells...)
+    se = batch_means_se(diffs)
     coords = {d: with_draws[d] for d in other if d in with_draws.coords}
     return xr.DataArray(se, dims=("quantile", *other), coords={**coords, "quantile": q})
 
@@ -194,17 +197,19 @@ def add_split(summary: xr.Dataset, without: xr.Dataset, mcse: Mapping[str, xr.Da
 
 
 def split_summary(summary: xr.Dataset, ds: xr.Dataset, a: Assumptions, variables: Sequence[str] | None = None,
-                  workers: int | None = None) -> xr.Dataset:
+                  workers: int | None = None, without: xr.Dataset | None = None) -> xr.Dataset:
     """``summary`` of the run ``ds`` with the layer's split added when the layer is on
-    (:func:`add_split` of the same run without it); unchanged when it is off."""
+    (:func:`add_split` of the same run without it, made here unless ``without`` gives it);
+    unchanged when it is off."""
     from .summary import summarize
 
     if not is_on(ds.attrs):
         return summary
     names = [v for v in summary.data_vars if v in ds.data_vars] if variables is None else list(variables)
-    without = simulate_without(ds, a, names, workers)
+    if without is None:
+        without = simulate_without(ds, a, names, workers)
     qs = summary["quantile"].values
-    errors = {v: effect_mcse(ds[v], without[v], qs) for v in names if ds.sizes["draw"] >= 10 * BATCHES}
+    errors = {v: effect_mcse(ds[v], without[v], qs) for v in names if ds.sizes["draw"] >= MIN_DRAWS_FOR_SE}
     return add_split(summary, summarize(without, qs, variables=names, workers=workers), errors)
 
 
@@ -264,7 +269,7 @@ def merge_rows(rows: Sequence[Mapping[str, Any]], without: Sequence[Mapping[str,
     for r, w in zip(rows, without, strict=True):
         cell = ("basis", "pillar", "period", "scope")
         if any(r.get(c) != w.get(c) for c in cell):
-            raise ValueError(f"rows differ: {[r.get(c) for c in cell]} vs {[w.get(c) for c in cell]}")
+            raise NplvError(f"rows differ: {[r.get(c) for c in cell]} vs {[w.get(c) for c in cell]}")
         extra = {f"{k}{WITHOUT}": float(w[k]) for k in keys} | {f"{k}{EFFECT}": float(r[k]) - float(w[k]) for k in keys}
         out.append({**r, **extra})
     return out

@@ -225,9 +225,7 @@ def parse_seed(text: str) -> int:
 def parse_probabilities(text: str) -> tuple[float, ...]:
     """Comma-separated probabilities, each strictly between 0 and 1."""
     try:
-        qs = tuple(float(x) for x in text.split(","))
+        qs = [float(x) for x in text.split(",")]
     except ValueError:
         raise InvalidArgument(f"must be comma-separated numbers, got {text!r}") from None
-    if not qs or any(not 0.0 < q < 1.0 for q in qs):
-        raise InvalidArgument("each quantile must lie strictly between 0 and 1")
-    return qs
+    return tuple(check_probabilities("each quantile", qs, open_interval=True))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["bracket_probs", "mcse_from_bracket", "sample_quantiles"]
+__all__ = ["batch_means_se", "bracket_probs", "mcse_from_bracket", "sample_quantiles"]
 
 # Up to this many probabilities, one selection per order statistic beats a full sort.
 SELECT_AT_MOST = 2
@@ -96,3 +96,11 @@ def _by_selection(values: np.ndarray, probs: np.ndarray) -> np.ndarray:
         out[i] = _lerp(low, high, np.asarray(h - k))
         stop = k + 1
     return out
+
+
+def batch_means_se(per_batch: np.ndarray, axis: int = 0) -> np.ndarray:
+    """Standard error of a statistic from its values on ``B`` independent batches (along
+    ``axis``): their standard deviation over sqrt(B). Used where order statistics do not
+    apply (a difference of quantiles on shared draws, a Shapley value)."""
+    b = per_batch.shape[axis]
+    return np.std(per_batch, axis=axis, ddof=1) / np.sqrt(b)
