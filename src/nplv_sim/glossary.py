@@ -157,6 +157,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "on": ("aan", "on"),
     "off": ("uit", "off"),
     "without_uplift": ("zonder opslag", "without uplift"),
+    "without_uplift_layer": ("zonder opslag optimisme-bias", "without the optimism-bias uplift"),
     "with_uplift": ("met opslag", "with uplift"),
     "uplift_of_which": ("waarvan opslag optimisme-bias", "of which optimism-bias uplift"),
     "uplift_of_which_short": ("waarvan opslag", "of which uplift"),

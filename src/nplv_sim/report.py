@@ -448,18 +448,7 @@ def _uplift_split(rows: list[dict[str, Any]], attrs: Any, periods, lang: str,
                          "scope": term(r["scope"], lang).capitalize(), "cells": cells, "whole": r["period"] == WHOLE})
         tables.append({"title": term(basis, lang).capitalize(), "rows": body})
     head = [word(w, lang).capitalize() for w in ("without_uplift", "with_uplift", "uplift_of_which_short")]
-    note = ("Dezelfde trekkingen met de opslag op 1 (uit) en zoals berekend (aan); het verschil is het effect van de "
-            "opslag alleen. Het is een verschil van kwantielen: per kwantiel opnieuw berekend, niet op te tellen "
-            "over perioden. € mln., beide pijlers, verrekend per pijler."
-            if lang == "nl" else
-            "The same draws with the uplift at 1 (off) and as computed (on); the difference is the effect of the "
-            "uplift alone. It is a difference of quantiles: computed per quantile, not to be added over periods. "
-            "€ million, both pillars, pillar netting.")
-    if se is not None:
-        note += (f" Monte Carlo-standaardfout van het opslagdeel ten hoogste {format_number(se, 1, lang)} "
-                 f"({uplift.BATCHES} opeenvolgende deelsteekproeven)." if lang == "nl" else
-                 f" Monte Carlo standard error of the uplift's part at most {format_number(se, 1, lang)} "
-                 f"({uplift.BATCHES} consecutive batches).")
+    note = " ".join(_env(lang).get_template(f"uplift.{lang}.j2").render(se=se, batches=uplift.BATCHES).split())
     return {"tables": tables, "head": head, "quantiles": [q.upper() for q in qs], "note": note,
             "state": uplift.state_text(attrs, lang)}
 

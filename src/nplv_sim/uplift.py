@@ -182,12 +182,13 @@ def add_split(summary: xr.Dataset, without: xr.Dataset, mcse: Mapping[str, xr.Da
         if name.endswith(("_mcse", "_quantile_error_bound")):
             continue
         attrs = dict(summary[name].attrs)
+        nl, en = attrs.get("long_name", name), attrs.get("long_name_en", name)
         out[name + WITHOUT] = without[name].assign_attrs(
-            {**attrs, "long_name": f"{attrs.get('long_name', name)}, zonder opslag optimisme-bias",
-             "long_name_en": f"{attrs.get('long_name_en', name)}, without the optimism-bias uplift"})
+            {**attrs, "long_name": f"{nl}, {word('without_uplift_layer', 'nl')}",
+             "long_name_en": f"{en}, {word('without_uplift_layer', 'en')}"})
         out[name + EFFECT] = (summary[name] - without[name]).assign_attrs(
-            {**attrs, "long_name": f"Waarvan opslag optimisme-bias ({attrs.get('long_name', name)})",
-             "long_name_en": f"Of which optimism-bias uplift ({attrs.get('long_name_en', name)})",
+            {**attrs, "long_name": f"{word('uplift_of_which', 'nl').capitalize()} ({nl})",
+             "long_name_en": f"{word('uplift_of_which', 'en').capitalize()} ({en})",
              "description": "Quantile with the uplift layer minus the quantile of the same draws without it"})
         if name in mcse:
             out[name + EFFECT + MCSE] = mcse[name].assign_attrs(
