@@ -545,6 +545,7 @@ def _basis(variable: str, netting: str) -> str:
 def _cmd_budget(args: argparse.Namespace) -> int:
     from .glossary import word
     from .policy import budget_for_confidence
+    from .uplift import split_fields
 
     targets = _policy_targets(args, "budget")
     a, ds, variable = _policy_run(args)
@@ -575,7 +576,7 @@ def _cmd_budget(args: argparse.Namespace) -> int:
                 }
                 if res_without is not None:  # the uplift layer apart: the same draws without it
                     w = float(res_without["budget"].sel(horizon=h, scope=scope).values[i])
-                    record.update(budget_without_uplift=w, budget_uplift=float(v) - w)
+                    record.update(split_fields("budget", float(v), w))
                 records.append(record)
     cols = [f"{100 * c:g} %" for c in args.confidence]
     print(
@@ -601,6 +602,7 @@ def _cmd_cover(args: argparse.Namespace) -> int:
         parse_budget,
         point_estimate_probability,
     )
+    from .uplift import split_fields
 
     targets = _policy_targets(args, "cover")
     a0 = _load(args)
@@ -661,7 +663,7 @@ def _cmd_cover(args: argparse.Namespace) -> int:
             }
             if prob_without is not None:  # the uplift layer apart: the same draws without it
                 w = float(prob_without.sel(horizon=h, scope=scope))
-                record.update(probability_covered_without_uplift=w, probability_covered_uplift=p - w)
+                record.update(split_fields("probability_covered", p, w))
             records.append(record)
     print(
         _horizon_table(
@@ -691,7 +693,7 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
     from .provenance import public_attrs
     from .scenarios import list_scenarios
     from .uplift import is_on as uplift_on
-    from .uplift import state_text
+    from .uplift import split_fields, state_text
 
     a = _load(args)
     names = args.scenario or [p.stem for p in list_scenarios()]
@@ -736,10 +738,8 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
                         wo = ds[f"{var}_without_uplift"].sel(netting="pillar", scope=scope)
                         wo = wo.sum("period") if h == "whole" else wo.sel(period=h)
                         w = np.quantile(wo.sel(scenario=sc).values, [0.05, 0.5, 0.95])
-                        record.update({f"left_{k}_without_uplift": v for k, v in zip(("p05", "p50", "p95"), w,
-                                                                                      strict=True)})
-                        record.update({f"left_{k}_uplift": v - x for k, v, x in zip(("p05", "p50", "p95"), r, w,
-                                                                                     strict=True)})
+                        for k, v, x in zip(("p05", "p50", "p95"), r, w, strict=True):
+                            record.update(split_fields(f"left_{k}", v, x))
                         of_which = f"   of which uplift {r[1] - w[1]:,.0f}" if uplift_on(state) else ""
                     record["units"] = "million EUR"
                     print(

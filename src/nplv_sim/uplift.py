@@ -38,6 +38,7 @@ __all__ = [
     "merge_rows",
     "simulate_without",
     "split_columns",
+    "split_fields",
     "split_header",
     "split_summary",
     "split_text",
@@ -261,6 +262,12 @@ def split_text(summary: xr.Dataset, netting: str = "pillar") -> list[str]:
     return lines
 
 
+def split_fields(key: str, with_: Any, without: Any) -> dict[str, Any]:
+    """The layer's split of one figure: ``key_without_uplift`` (the same draws without the
+    layer) and ``key_uplift`` (with minus without: the layer's part). Numbers or arrays."""
+    return {key + WITHOUT: without, key + EFFECT: with_ - without}
+
+
 def merge_rows(rows: Sequence[Mapping[str, Any]], without: Sequence[Mapping[str, Any]],
                keys: Sequence[str] = ("p05", "p15", "p50", "p85", "p95")) -> list[dict[str, Any]]:
     """Rows of a table (e.g. :func:`nplv_sim.appendix.appendix_rows`) with, per quantile
@@ -271,8 +278,7 @@ def merge_rows(rows: Sequence[Mapping[str, Any]], without: Sequence[Mapping[str,
         cell = ("basis", "pillar", "period", "scope")
         if any(r.get(c) != w.get(c) for c in cell):
             raise NplvError(f"rows differ: {[r.get(c) for c in cell]} vs {[w.get(c) for c in cell]}")
-        extra = {f"{k}{WITHOUT}": float(w[k]) for k in keys} | {f"{k}{EFFECT}": float(r[k]) - float(w[k]) for k in keys}
-        out.append({**r, **extra})
+        out.append({**r, **{f: v for k in keys for f, v in split_fields(k, float(r[k]), float(w[k])).items()}})
     return out
 
 
