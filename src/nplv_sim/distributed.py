@@ -84,9 +84,13 @@ def _client(client: Any) -> tuple[Any, list[Any]]:
 
     if client is None:
         workers = max(1, min(os.cpu_count() or 1, 4))
+        # Workers in this process (threads; the engine's numpy work releases the GIL): no
+        # child processes to start, and none left half started to print a traceback of
+        # their own when the run is interrupted (a spawned worker whose parent has gone
+        # fails with FileNotFoundError). A cluster of other machines is `--scheduler`'s job.
         # Task errors still reach the caller as exceptions; the workers' own log lines
-        # (tracebacks about a scheduler that has just closed, on Ctrl-C) are noise here.
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+        # (about a scheduler that has just closed, on Ctrl-C) are noise here.
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=False, dashboard_address=None,
                                silence_logs=logging.CRITICAL)
         # Not dask's default client: every call here names it, and a default would outlive
         # the run (later dask or xarray calls in the same process would look for it).
