@@ -138,7 +138,7 @@ def simulate_dask(
     client : distributed.Client, str or None
         A connected client, the address of a running scheduler
         (``"tcp://10.0.0.5:8786"``), or None for a temporary ``LocalCluster`` (one
-        single-threaded worker process per core, at most 4) closed afterwards.
+        single-threaded worker per core, at most 4, as threads in this process) closed afterwards.
     deterministic, detail : bool
         As for :func:`nplv_sim.simulate`.
     blocks_per_task : int
