@@ -197,16 +197,6 @@ def test_cli_refuses_too_few_draws_in_one_line(tmp_path, capsys):
     assert not (tmp_path / "bridge.csv").exists()
 
 
-@pytest.mark.parametrize("n", [2, 7, 1000, 4097])
-def test_fast_quantiles_equal_numpys(n):
-    from nplv_sim.core.quantiles import sample_quantiles
-
-    y = np.random.default_rng(n).normal(size=(3, 2, n))
-    y[0, 0] = 5.0  # ties
-    for probs in ([0.85, 0.5, 0.05, 0.95, 0.15], [0.85, 0.5], [0.5], [0.05]):  # a sort, or one selection per quantile
-        np.testing.assert_array_equal(sample_quantiles(y, probs), np.quantile(y, probs, axis=-1))
-
-
 def test_bridge_figure_steps_run_from_rebels_figure_to_the_simulated_quantile(default_bridge):
     """Each panel's floating bars start at Rebel's figure, chain, and end at the simulated quantile."""
     import matplotlib

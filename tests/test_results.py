@@ -68,6 +68,34 @@ def test_summary_quantiles_equal_numpy_quantiles(run):
     assert list(s["quantile"].values) == [0.05, 0.15, 0.5, 0.85, 0.95]
 
 
+@pytest.mark.parametrize("n", [1, 2, 7, 1000, 4097, 30_001])
+def test_sample_quantiles_equal_numpys(n):
+    """Selection of only the needed order statistics gives np.quantile exactly: ends, ties,
+    neighbouring quantiles (one group) and distant ones, several rows, integers."""
+    from nplv_sim.core.quantiles import GROUP_GAP, sample_quantiles
+
+    y = np.random.default_rng(n).normal(size=(3, 2, n))
+    y[0, 0] = 5.0  # ties
+    # ranks GROUP_GAP apart (one group) and GROUP_GAP + 1 apart (two), where n allows
+    r = (n - 1) // 2
+    close = [min(1.0, (r + step + 0.5) / max(n - 1, 1)) for step in (GROUP_GAP + 1, 2 * GROUP_GAP + 3)]
+    for probs in ([0.85, 0.5, 0.05, 0.95, 0.15, 0.05, 0.5001], [0.0, 1.0], [0.5, *close], [0.999], [0.001]):
+        np.testing.assert_array_equal(sample_quantiles(y, probs), np.quantile(y, probs, axis=-1), err_msg=str(probs))
+    ints = np.random.default_rng(n).integers(0, 50, size=(4, n))
+    np.testing.assert_array_equal(sample_quantiles(ints, [0.3, 0.7]), np.quantile(ints, [0.3, 0.7], axis=-1))
+
+
+def test_order_statistics_equal_a_full_sort():
+    from nplv_sim.core.quantiles import order_statistics
+
+    y = np.random.default_rng(5).lognormal(size=(2, 50_000))
+    ranks = np.array([0, 1, 2, 900, 2_000, 2_001, 24_999, 25_000, 49_998, 49_999])
+    np.testing.assert_array_equal(order_statistics(y, ranks), np.sort(y, axis=-1)[..., ranks])
+    before = y.copy()
+    order_statistics(y, ranks)
+    np.testing.assert_array_equal(y, before)  # works on a copy
+
+
 def test_quantile_mcse_matches_the_analytic_error_of_a_normal_sample():
     import xarray as xr
 
@@ -96,7 +124,7 @@ def test_results_file_stores_engine_arrays_and_regenerates_the_rest_bit_for_bit(
     """results.nc leaves out what the seed regenerates; regenerate() gives identical arrays."""
     import xarray as xr
 
-    from nplv_sim.output import write_netcdf
+    from nplv_sim.output import NETCDF_CHUNK_DRAWS, write_netcdf
     from nplv_sim.simulation import regenerate, stored
 
     ds = nplv_sim.simulate(default_assumptions, 70_000, rng=3, method="lhs")
@@ -106,6 +134,12 @@ def test_results_file_stores_engine_arrays_and_regenerates_the_rest_bit_for_bit(
     left_out = on_disk.attrs["regenerable_variables"].split(",")
     assert {"input_value", "shortfall_all_pillars", "shortfall_by_year"} <= set(left_out)
     assert not set(left_out) & set(on_disk.data_vars)
+    # draw last, one cell per chunk: each chunk is one contiguous stretch of the engine's arrays
+    for name, da in on_disk.data_vars.items():
+        if "draw" in da.dims:
+            assert da.dims[-1] == "draw", name
+            one_cell = (1,) * (da.ndim - 1) + (min(NETCDF_CHUNK_DRAWS, da.sizes["draw"]),)
+            assert da.encoding["chunksizes"] == one_cell, name
     per_draw = sum(on_disk[v].dtype.itemsize * on_disk[v].size for v in on_disk.data_vars) / ds.sizes["draw"]
     full = sum(ds[v].dtype.itemsize * ds[v].size for v in ds.data_vars) / ds.sizes["draw"]
     assert per_draw <= full / 2

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["batch_means_se", "bracket_probs", "mcse_from_bracket", "sample_quantiles"]
+__all__ = ["batch_means_se", "bracket_probs", "mcse_from_bracket", "order_statistics", "sample_quantiles"]
 
-# Up to this many probabilities, one selection per order statistic beats a full sort.
-SELECT_AT_MOST = 2
+# Order statistics closer together than this many ranks are placed as one group: its two
+# ends by selection, the ranks between by sorting them (a quantile and its error bracket
+# lie some hundreds of ranks apart at 10^6 draws).
+GROUP_GAP = 4096
 
 
 def bracket_probs(q: np.ndarray, n: int, z: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
@@ -54,10 +56,9 @@ def sample_quantiles(values: np.ndarray, probs: np.ndarray) -> np.ndarray:
     """Quantiles of ``values`` (..., n) along the draws (last axis), equal to
     ``np.quantile(values, probs, axis=-1)`` (the 'linear' method).
 
-    For more than :data:`SELECT_AT_MOST` probabilities a copy is sorted: for the 30 order
-    statistics of five quantiles and their error brackets, ``np.partition`` was measured
-    slower than a sort (numpy 2.4, 10^6 draws: 24 ms against 16 ms per row). For one or
-    two (the bridge's P50 and P85) one selection per order statistic is faster.
+    Only the order statistics the quantiles need are placed (:func:`order_statistics`),
+    not every draw sorted: numpy 2.4, 10^6 draws, the 15 quantiles of the summary table
+    (five and their error brackets) in 6.1-7.8 ms per row against 14-18 ms for a sort.
 
     Returns
     -------
@@ -65,37 +66,58 @@ def sample_quantiles(values: np.ndarray, probs: np.ndarray) -> np.ndarray:
         (len(probs), ...).
     """
     probs = np.asarray(probs, dtype=float)
-    if probs.size <= SELECT_AT_MOST:
-        return _by_selection(values, probs)
     n = values.shape[-1]
     pos = probs * (n - 1)
     lo = np.floor(pos).astype(np.intp)
     hi = np.minimum(lo + 1, n - 1)
-    part = np.sort(values, axis=-1)
-    return np.moveaxis(_lerp(part[..., lo], part[..., hi], pos - lo), -1, 0)
+    ranks = np.unique(np.concatenate([lo, hi]))
+    at = order_statistics(values, ranks)
+    below, above = at[..., np.searchsorted(ranks, lo)], at[..., np.searchsorted(ranks, hi)]
+    return np.moveaxis(_lerp(below, above, pos - lo), -1, 0)
 
 
-def _by_selection(values: np.ndarray, probs: np.ndarray) -> np.ndarray:
-    """:func:`sample_quantiles` by one ``np.partition`` per probability, highest first: the
-    next order statistic is the minimum of the part above the selected one, and lower
-    quantiles lie in the part below it."""
+def order_statistics(values: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+    """The ``ranks``-th smallest of ``values`` (..., n) along the last axis (0-based,
+    sorted, unique): ``np.sort(values, axis=-1)[..., ranks]`` without the sort.
+
+    Ranks closer than :data:`GROUP_GAP` form a group. Each group's two ends are placed by
+    ``np.partition`` with one ``kth`` (numpy's vectorised selection; with several ``kth``
+    it falls back to a slower loop), always in the stretch between ends placed before,
+    splitting it near its middle, so each round of selections touches every draw about
+    once. The ranks inside a group are then sorted in place. Works on a copy.
+    """
+    ranks = np.asarray(ranks, dtype=np.intp)
     n = values.shape[-1]
-    out = np.empty((len(probs), *values.shape[:-1]))
-    work = values.copy()
-    stop = n
-    for i in sorted(range(len(probs)), key=lambda i: -probs[i]):
-        h = probs[i] * (n - 1)
-        k = min(int(np.floor(h)), n - 1)
-        part = work[..., :stop]
-        part.partition(k, axis=-1)
-        low = part[..., k]
-        if k + 1 < stop:
-            high = part[..., k + 1 :].min(axis=-1)
-        else:
-            high = work[..., k + 1 :].min(axis=-1) if k + 1 < n else low
-        out[i] = _lerp(low, high, np.asarray(h - k))
-        stop = k + 1
-    return out
+    work = np.array(values, copy=True)
+    groups = np.split(ranks, np.flatnonzero(np.diff(ranks) > GROUP_GAP) + 1)
+    ends = sorted({int(e) for g in groups for e in (g[0], g[-1])})
+    todo = [(0, n, ends)]  # a stretch [start, stop) of the work that holds ranks start..stop-1
+    while todo:
+        start, stop, inside = todo.pop()
+        if not inside:
+            continue
+        middle = (start + stop) / 2
+        i = min(range(len(inside)), key=lambda j: abs(inside[j] - middle))
+        _place(work[..., start:stop], inside[i] - start)
+        todo += [(start, inside[i], inside[:i]), (inside[i] + 1, stop, inside[i + 1 :])]
+    for g in groups:
+        if g[-1] - g[0] > 1:
+            work[..., g[0] + 1 : g[-1]].sort(axis=-1)
+    return work[..., ranks]
+
+
+def _place(stretch: np.ndarray, k: int) -> None:
+    """Put the ``k``-th smallest of each row of ``stretch`` at ``k``, smaller ones before it and
+    larger after, in place. At either end a swap with the minimum or maximum does it (a
+    quantile's upper neighbour is the minimum of the draws above it)."""
+    last = stretch.shape[-1] - 1
+    if k not in (0, last):
+        stretch.partition(k, axis=-1)
+        return
+    at = (stretch.argmin(axis=-1) if k == 0 else stretch.argmax(axis=-1))[..., None]
+    extreme = np.take_along_axis(stretch, at, axis=-1)
+    np.put_along_axis(stretch, at, stretch[..., k : k + 1].copy(), axis=-1)
+    stretch[..., k : k + 1] = extreme
 
 
 def batch_means_se(per_batch: np.ndarray, axis: int = 0) -> np.ndarray:
