@@ -430,8 +430,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 ds, args.quantiles or DEFAULT_QUANTILES, variables=table_variables(), workers=args.workers
             )
             summary = split_summary(summary, ds, a, table_variables(), args.workers)  # the uplift layer apart, when on
+            table = summary_csv(summary)
             written.result()
-        write_text(outputs.path("summary.csv"), summary_csv(summary))
+        write_text(outputs.path("summary.csv"), table)
     progress.finish()
     targets = outputs.targets
     if not args.quiet:
