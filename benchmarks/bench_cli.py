@@ -8,6 +8,8 @@ Every figure is measured in this one run, each in a fresh subprocess:
   a fresh process, imports included: what any script pays);
 * ``run``: ``nplv-sim run --draws N --seed 1 --quiet --out TMP`` as a user types it
   (wall time, peak resident memory from ``wait4``), and the size of its ``results.nc``;
+  warm ``simulate`` and ``run`` are timed ``--repeat`` times (default 3), alternately,
+  and compared by their medians;
 * ``--help``: ``nplv-sim --help`` (best of 5);
 * with ``--precision-race``: for random, LHS and Sobol sampling, the draws and seconds
   ``nplv-sim run --precision 1`` needs to bring every headline P85 (both pillars, P1, P2
@@ -30,6 +32,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -90,32 +93,47 @@ def _timed(cmd: list[str]) -> tuple[float, int, str]:
     return wall, usage.ru_maxrss * 1024, out
 
 
-def measure(draws: int) -> dict:
-    """Every end-to-end figure for ``draws`` draws."""
+def measure(draws: int, repeat: int = 3) -> dict:
+    """Every end-to-end figure for ``draws`` draws.
+
+    ``simulate()`` (warm) and ``run`` are timed ``repeat`` times, alternately, so that a
+    passing load on the shared machine falls on both; the ratio is that of the medians,
+    and the range of the ratios of each round is printed beside it.
+    """
     folder = Path(tempfile.mkdtemp(prefix="bench-cli-"))
+    warm_s, run_s, peaks = [], [], []
     try:
         help_s = min(_timed([*CLI, "--help"])[0] for _ in range(5))
-        warm = _py(CHILD, str(draws), "warm")
         cold = _py(CHILD, str(draws), "cold")
-        run_s, run_peak, _ = _timed(
-            [*CLI, "run", "--draws", str(draws), "--seed", "1", "--quiet", "--out", str(folder / "r")]
-        )
-        nc_bytes = (folder / "r" / "results.nc").stat().st_size
+        for i in range(repeat):
+            warm_s.append(_py(CHILD, str(draws), "warm")["wall_s"])
+            wall, peak, _ = _timed(
+                [*CLI, "run", "--draws", str(draws), "--seed", "1", "--quiet", "--out", str(folder / f"r{i}")]
+            )
+            run_s.append(wall)
+            peaks.append(peak)
+            nc_bytes = (folder / f"r{i}" / "results.nc").stat().st_size
+            shutil.rmtree(folder / f"r{i}")
         kept = _py(KEPT)["kept_bytes_per_draw"] * draws
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    rounds = [r / w for r, w in zip(run_s, warm_s, strict=True)]
     return {
         "draws": draws,
+        "repeat": repeat,
         "help_s": help_s,
-        "simulate_warm_s": warm["wall_s"],
+        "simulate_warm_s": statistics.median(warm_s),
+        "simulate_warm_each_s": warm_s,
         "simulate_cold_s": cold["with_imports_s"],
-        "run_s": run_s,
-        "run_peak_bytes": run_peak,
+        "run_s": statistics.median(run_s),
+        "run_each_s": run_s,
+        "run_peak_bytes": max(peaks),
         "kept_array_bytes": kept,
         "results_nc_bytes_per_draw": nc_bytes / draws,
-        "ratio_run_to_simulate_warm": run_s / warm["wall_s"],
-        "ratio_run_to_simulate_cold": run_s / cold["with_imports_s"],
-        "ratio_peak_to_kept": run_peak / kept,
+        "ratio_run_to_simulate_warm": statistics.median(run_s) / statistics.median(warm_s),
+        "ratio_each_round": rounds,
+        "ratio_run_to_simulate_cold": statistics.median(run_s) / cold["with_imports_s"],
+        "ratio_peak_to_kept": max(peaks) / kept,
         "ratio_nc_to_0_1": nc_bytes / draws / BYTES_PER_DRAW_0_1,
     }
 
@@ -150,21 +168,26 @@ def main() -> None:
     """Measure and print."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--draws", type=float, default=1e6)
+    p.add_argument("--repeat", type=int, default=3, help="rounds of simulate() and run, alternately (default 3)")
     p.add_argument("--precision-race", action="store_true", help="also the draws and seconds to a EUR 1 M P85 error")
     p.add_argument("--max-draws", type=float, default=2e7, help="cap of the precision race (default 2e7)")
     p.add_argument("--json", help="also write the figures to this file")
     args = p.parse_args()
-    res = measure(int(args.draws))
+    res = measure(int(args.draws), args.repeat)
     load = os.getloadavg()[0]
     print(f"end to end, {res['draws']:,} draws, {os.cpu_count()} cores, load average {load:.1f} at the end")
     print(f"  nplv-sim --help                 {res['help_s']:7.2f} s   (target <= {TARGETS['--help s']} s)")
-    print(f"  simulate(), warm                {res['simulate_warm_s']:7.2f} s")
+    each = ", ".join(f"{x:.2f}" for x in res["simulate_warm_each_s"])
+    print(f"  simulate(), warm                {res['simulate_warm_s']:7.2f} s   median of {each}")
     print(f"  simulate(), cold with imports   {res['simulate_cold_s']:7.2f} s")
-    print(f"  nplv-sim run                    {res['run_s']:7.2f} s   peak {res['run_peak_bytes'] / 2**30:.2f} GiB")
-    print(f"  ratio run / simulate (warm)     {res['ratio_run_to_simulate_warm']:7.2f} x (target <= 2)")
+    each = ", ".join(f"{x:.2f}" for x in res["run_each_s"])
+    print(f"  nplv-sim run                    {res['run_s']:7.2f} s   median of {each}")
+    print(f"  ratio run / simulate (warm)     {res['ratio_run_to_simulate_warm']:7.2f} x (target <= 2; rounds "
+          f"{min(res['ratio_each_round']):.2f}-{max(res['ratio_each_round']):.2f})")
     print(f"  ratio run / simulate (cold)     {res['ratio_run_to_simulate_cold']:7.2f} x")
     print(
-        f"  peak / kept arrays              {res['ratio_peak_to_kept']:7.2f} x (target <= 1.5; kept "
+        f"  peak / kept arrays              {res['ratio_peak_to_kept']:7.2f} x (target <= 1.5; highest peak "
+        f"{res['run_peak_bytes'] / 2**30:.2f} GiB, kept "
         f"{res['kept_array_bytes'] / 2**30:.2f} GiB)"
     )
     print(

@@ -245,3 +245,17 @@ def test_the_console_entry_point_keeps_dask_out_of_a_local_run(tmp_path):
     assert "xarray" in imported  # the run did import its libraries, and the listing shows them
     # "dask" itself is listed where xarray tried it and found it marked absent; nothing of it loads
     assert [m for m in imported if m.startswith(("dask.", "distributed"))] == []
+
+
+def test_the_console_entry_point_freezes_the_objects_before_the_process_ends(tmp_path):
+    """Finalisation then skips them (saves 0.3-0.6 s of cycle collection after a large run)."""
+    script = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0))\n"
+        f"sys.argv = ['nplv-sim', 'run', '--draws', '1000', '--quiet', '--out', {str(tmp_path / 'r')!r}]\n"
+        "from nplv_sim._entry import run\n"
+        "run()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], env=ENV, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert done.stdout.strip().splitlines()[-1] == "frozen True"

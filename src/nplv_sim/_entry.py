@@ -57,6 +57,7 @@ def install_signal_handlers() -> None:
             _signal.signal(s, _raise_interrupted)
 
 
+import gc  # noqa: E402  (built in: no import time)
 import os  # noqa: E402  (loaded with the interpreter: no import time)
 from collections.abc import Sequence  # noqa: E402
 
@@ -131,4 +132,9 @@ def without_dask(argv: Sequence[str]) -> bool:
 def run() -> None:
     """``nplv-sim`` and ``python -m nplv_sim``."""
     without_dask(sys.argv[1:])
-    sys.exit(main())
+    code = main()
+    # The command is done and the process ends. Python's finalisation would run the cycle
+    # collector over every object several times (0.3-0.6 s measured after `run --draws
+    # 1000000`); frozen objects are skipped, and the memory goes back with the process.
+    gc.freeze()
+    sys.exit(code)
