@@ -372,13 +372,19 @@ def _summary_only(args: argparse.Namespace, a, progress):
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from concurrent.futures import ThreadPoolExecutor
-
     from .outputs import table_variables
     from .provenance import public_attrs
-    from .simulation import estimate_bytes, plan_run, run_kept, stored, stored_variables, to_dataset
-    from .summary import DEFAULT_QUANTILES
-    from .uplift import split_summary
+    from .results_writer import writing_while_drawing
+    from .simulation import (
+        estimate_bytes,
+        kept_arrays,
+        plan_run,
+        run_kept,
+        stored,
+        stored_skeleton,
+        stored_variables,
+        to_dataset,
+    )
     from .validation import check_memory
 
     a = _load(args)
@@ -418,21 +424,28 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 detail=args.detail,
                 progress=progress,
             )
+            progress.phase("summarising and writing")
+            summary = _summary_while_writing(args, a, ds, outputs)
         else:
-            x, engine = run_kept(plan, args.draws, args.workers, progress=progress)
-            ds = to_dataset(plan, x, engine)
-        progress.phase("summarising and writing")
-        # results.nc is written while the summary is computed: the write waits on the disk,
-        # the summary's sorts release the GIL. File names only, never local absolute paths.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            written = pool.submit(write_netcdf, public_attrs(stored(ds, args.keep)), outputs.path("results.nc"))
-            summary = summarize(
-                ds, args.quantiles or DEFAULT_QUANTILES, variables=table_variables(), workers=args.workers
-            )
-            summary = split_summary(summary, ds, a, table_variables(), args.workers)  # the uplift layer apart, when on
-            table = summary_csv(summary)
-            written.result()
-        write_text(outputs.path("summary.csv"), table)
+            # results.nc is written while the engine draws: each chunk of draws as soon as
+            # it is final, then what only the finished run knows (results_writer).
+            arrays = kept_arrays(plan, args.draws)
+            skeleton, fed = stored_skeleton(plan, arrays, args.keep)
+            with writing_while_drawing(
+                outputs.path("results.nc"), public_attrs(skeleton), fed, args.draws
+            ) as results_file:
+
+                def drawn(done: int, total: int) -> None:
+                    progress(done, total)
+                    results_file.drawn(done)
+
+                x, engine = run_kept(plan, args.draws, args.workers, progress=drawn, into=arrays)
+                ds = to_dataset(plan, x, engine)
+                progress.phase("summarising and writing")
+                results_file.finish(public_attrs(stored(ds, args.keep)))
+                summary = _summary(args, a, ds)
+                table = summary_csv(summary)
+            write_text(outputs.path("summary.csv"), table)
     progress.finish()
     targets = outputs.targets
     if not args.quiet:
@@ -440,6 +453,33 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"\nseed entropy {ds.attrs['seed_entropy']}; method {args.method}; assumptions {a.path}")
     print(f"wrote {targets[0]} and {targets[1]}")
     return EXIT_OK
+
+
+def _summary(args: argparse.Namespace, a, ds):
+    """The run's summary table: the draws' statistics, the uplift layer apart when on."""
+    from .outputs import table_variables
+    from .summary import DEFAULT_QUANTILES
+    from .uplift import split_summary
+
+    summary = summarize(ds, args.quantiles or DEFAULT_QUANTILES, variables=table_variables(), workers=args.workers)
+    return split_summary(summary, ds, a, table_variables(), args.workers)
+
+
+def _summary_while_writing(args: argparse.Namespace, a, ds, outputs):
+    """results.nc written in a thread (it waits on the disk) while the summary is made,
+    then summary.csv (the dask engine's path: its draws arrive all at once)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .provenance import public_attrs
+    from .simulation import stored
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        written = pool.submit(write_netcdf, public_attrs(stored(ds, args.keep)), outputs.path("results.nc"))
+        summary = _summary(args, a, ds)
+        table = summary_csv(summary)
+        written.result()
+    write_text(outputs.path("summary.csv"), table)
+    return summary
 
 
 def _policy_options(p: argparse.ArgumentParser) -> None:

@@ -408,18 +408,20 @@ def write_with(target: Path, writer: Callable[[Path], None], force: bool = False
     return target
 
 
-def netcdf_encoding(ds: xr.Dataset, compress: bool = False) -> dict[str, dict]:
+def netcdf_encoding(ds: xr.Dataset, *, compress: bool = False, draws: int | None = None) -> dict[str, dict]:
     """NetCDF4 encoding: variables with a ``draw`` dimension chunked along it (one cell and
     :data:`NETCDF_CHUNK_DRAWS` draws per chunk), optionally compressed (zlib level 1 with byte shuffle).
 
     Monte Carlo draws of float64 hardly compress (measured: 448 MB became 377 MB, at 10x
-    the write time; ``docs/performance.md``), so compression is off by default.
+    the write time; ``docs/performance.md``), so compression is off by default. ``draws``
+    sizes the chunks of a file whose draws come later (default: ``ds``'s draws).
     """
     enc: dict[str, dict] = {}
+    n = ds.sizes.get("draw", 0) if draws is None else draws
     for name, da in ds.data_vars.items():
-        if "draw" not in da.dims or da.size == 0:
+        if "draw" not in da.dims or n == 0 or any(da.sizes[d] == 0 for d in da.dims if d != "draw"):
             continue
-        chunks = tuple(min(NETCDF_CHUNK_DRAWS, n) if d == "draw" else 1 for d, n in zip(da.dims, da.shape, strict=True))
+        chunks = tuple(min(NETCDF_CHUNK_DRAWS, n) if d == "draw" else 1 for d in da.dims)
         # Draws are finite (checked when made), so they need no fill value; without one
         # xarray writes them without a masked copy (measured: 1.45 s -> 0.7-1.15 s at 10^6 draws).
         enc[name] = {"chunksizes": chunks, "_FillValue": None}
@@ -437,9 +439,8 @@ def write_netcdf(ds: xr.Dataset, target: Path, force: bool = False, compress: bo
     :func:`draws_first` (``report --results`` and ``regenerate`` do).
     """
     out = ds.transpose(..., "draw") if "draw" in ds.dims else ds
-    return write_with(
-        target, lambda tmp: out.to_netcdf(tmp, engine="h5netcdf", encoding=netcdf_encoding(out, compress)), force
-    )
+    encoding = netcdf_encoding(out, compress=compress)
+    return write_with(target, lambda tmp: out.to_netcdf(tmp, engine="h5netcdf", encoding=encoding), force)
 
 
 def draws_first(ds: xr.Dataset) -> xr.Dataset:

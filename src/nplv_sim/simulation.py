@@ -320,22 +320,36 @@ def simulate_plan(
     return to_dataset(plan, x, engine)
 
 
+def kept_arrays(plan: RunPlan, draws: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The uninitialised arrays :func:`run_kept` fills: inputs (K, draws; of the first
+    draws only when no variable of the plan shows them) and the engine outputs the plan's
+    variables need (..., draws), draws last."""
+    sink = KeepSink(
+        plan.cm.arrays, plan.cm.plan, plan.method, plan.root, draws, outputs.engine_outputs(plan.detail), plan.detail,
+        # The inputs are kept whole only where the Dataset shows them; otherwise those of the
+        # first draws suffice (for the achieved correlations): K x 8 bytes per draw less.
+        input_draws=None if any(v.source == "inputs" for v in plan.variables) else min(draws, ACHIEVED_SAMPLE),
+    )
+    return sink.inputs, sink.outputs
+
+
 def run_kept(
     plan: RunPlan,
     draws: int,
     workers: int = 1,
     blocks_per_task: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    into: tuple[np.ndarray, dict[str, np.ndarray]] | None = None,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Evaluate every draw of a run into kept arrays: inputs (K, draws; of the first
-    draws only when no variable of the plan shows them) and the engine
-    outputs the plan's variables need (..., draws), draws last."""
-    # The inputs are kept whole only where the Dataset shows them; otherwise those of the
-    # first draws suffice (for the achieved correlations), which saves K x 8 bytes per draw.
-    shown = any(v.source == "inputs" for v in plan.variables)
+    """Evaluate every draw of a run into kept arrays (those of :func:`kept_arrays`, or
+    ``into``, made by it beforehand).
+
+    ``progress(done, draws)`` is called in draw order, each time once the first ``done``
+    draws are final in the arrays (a file can take them from there while the run goes on).
+    """
+    arrays = kept_arrays(plan, draws) if into is None else into
     sink = KeepSink(
-        plan.cm.arrays, plan.cm.plan, plan.method, plan.root, draws, outputs.engine_outputs(plan.detail), plan.detail,
-        input_draws=None if shown else min(draws, ACHIEVED_SAMPLE),
+        plan.cm.arrays, plan.cm.plan, plan.method, plan.root, draws, None, plan.detail, into=arrays
     )
     execute(blocks(draws), sink, workers, blocks_per_task, None if progress is None else lambda d: progress(d, draws))
     return sink.inputs, sink.outputs
@@ -368,6 +382,27 @@ def stored(ds: xr.Dataset, keep: Sequence[str] = ()) -> xr.Dataset:
     out.attrs["regenerable_variables"] = ",".join(left_out)
     out.attrs["regenerate_with"] = "nplv_sim.simulation.regenerate(xarray.open_dataset(path))"
     return out
+
+
+def stored_skeleton(
+    plan: RunPlan, arrays: tuple[np.ndarray, dict[str, np.ndarray]], keep: Sequence[str] = ()
+) -> tuple[xr.Dataset, dict[str, np.ndarray]]:
+    """What a results file (:func:`stored`) holds before any draw is made, and the kept
+    arrays (of :func:`kept_arrays`) that fill its draw variables.
+
+    Returns
+    -------
+    skeleton : Dataset
+        The stored engine variables at zero draws, with coordinates and attributes.
+    fed : dict
+        Variable name -> its engine array (..., draws), draws last.
+    """
+    x, engine = arrays
+    empty = to_dataset(plan, x[:, :0], {k: v[..., :0] for k, v in engine.items()}, correlations=False, check=False)
+    skeleton = stored(empty, keep)
+    fed = {v.name: engine[v.source] for v in plan.variables if v.store == "engine" and v.name in skeleton.data_vars}
+    later = [name for name, da in skeleton.data_vars.items() if "draw" in da.dims and name not in fed]
+    return skeleton.drop_vars(later), fed
 
 
 def recorded_seed(attrs: Mapping[str, Any]) -> np.random.SeedSequence:

@@ -257,9 +257,13 @@ class KeepSink:
     def __init__(
         self, model: ModelArrays, plan: SamplingPlan, method: str, root: RootSeed, draws: int,
         keep: Sequence[str] | None, detail: bool, offset: int = 0, input_draws: int | None = None,
+        into: tuple[np.ndarray, dict[str, np.ndarray]] | None = None,
     ) -> None:
         self.model, self.plan, self.method, self.root, self.detail = model, plan, method, root, detail
         self.offset = offset  # the first draw the arrays hold
+        if into is not None:  # arrays made beforehand (e.g. for a file written while the run draws)
+            self.inputs, self.outputs = into
+            return
         self.inputs, self.outputs = empty_outputs(model, plan, draws, keep, detail)
         if input_draws is not None and input_draws < draws:
             # Only the first input_draws draws' inputs are kept (e.g. for the achieved
