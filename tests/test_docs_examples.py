@@ -4,7 +4,8 @@ A fenced block preceded by the line ``<!-- runnable -->`` is run: the blocks of 
 document in order, in one temporary folder that holds a copy of ``distributions/`` (as a
 checkout does). Two things are adapted, and only these: ``.venv/bin/nplv-sim`` and
 ``.venv/bin/python`` become this interpreter, and draw counts become small (``--draws N``,
-``draws=N`` and any number written with ``_`` separators), so the suite stays fast. Every
+``draws=N`` and any number written with ``_`` separators; a command that takes
+``--draws`` and is shown without it gets a small one), so the suite stays fast. Every
 ``toml`` block must parse.
 """
 
@@ -36,7 +37,22 @@ def blocks(path: Path) -> list[tuple[str, str, bool]]:
     return out
 
 
+def _commands_with_draws() -> set[str]:
+    import argparse
+
+    from nplv_sim.cli import _parser
+
+    sub = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return {name for name, p in sub.choices.items() if any("--draws" in a.option_strings for a in p._actions)}
+
+
 def small(code: str) -> str:
+    takes = _commands_with_draws()
+    code = "\n".join(
+        re.sub(r"(nplv-sim\s+(\w+))", lambda m: f"{m.group(1)} --draws {SMALL}" if m.group(2) in takes else m.group(1),
+               line, count=1) if "--draws" not in line else line
+        for line in code.split("\n")
+    )
     code = re.sub(r"--draws\s+\S+", f"--draws {SMALL}", code)
     code = re.sub(r"\bdraws=[0-9_e.]+", f"draws={SMALL}", code)
     return re.sub(r"\b\d{1,3}(?:_\d{3})+\b", SMALL, code)
