@@ -173,6 +173,8 @@ def main() -> None:
     p.add_argument("--max-draws", type=float, default=2e7, help="cap of the precision race (default 2e7)")
     p.add_argument("--json", help="also write the figures to this file")
     args = p.parse_args()
+    if args.repeat < 1:
+        p.error("--repeat must be at least 1")
     res = measure(int(args.draws), args.repeat)
     load = os.getloadavg()[0]
     print(f"end to end, {res['draws']:,} draws, {os.cpu_count()} cores, load average {load:.1f} at the end")

@@ -81,6 +81,7 @@ def test_sample_quantiles_equal_numpys(n):
     close = [min(1.0, (r + step + 0.5) / max(n - 1, 1)) for step in (GROUP_GAP + 1, 2 * GROUP_GAP + 3)]
     for probs in ([0.85, 0.5, 0.05, 0.95, 0.15, 0.05, 0.5001], [0.0, 1.0], [0.5, *close], [0.999], [0.001]):
         np.testing.assert_array_equal(sample_quantiles(y, probs), np.quantile(y, probs, axis=-1), err_msg=str(probs))
+    assert sample_quantiles(y, []).shape == np.quantile(y, [], axis=-1).shape == (0, 3, 2)
     ints = np.random.default_rng(n).integers(0, 50, size=(4, n))
     np.testing.assert_array_equal(sample_quantiles(ints, [0.3, 0.7]), np.quantile(ints, [0.3, 0.7], axis=-1))
 

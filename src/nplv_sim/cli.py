@@ -443,6 +443,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 ds = to_dataset(plan, x, engine)
                 progress.phase("summarising and writing")
                 results_file.finish(public_attrs(stored(ds, args.keep)))
+                results_file.check()  # a write that failed already (a full disk): say so before summarising
                 summary = _summary(args, a, ds)
                 table = summary_csv(summary)
             write_text(outputs.path("summary.csv"), table)

@@ -29,6 +29,7 @@ from .errors import OutputError, OutputExistsError
 
 __all__ = [
     "STAGE_PREFIX",
+    "shown_path",
     "OutputSet",
     "atomic_write",
     "check_targets",
@@ -46,7 +47,7 @@ STAGE_PREFIX = ".nplv-sim-stage."
 # Draws per NetCDF chunk: four engine blocks (measured: writes as fast as an unchunked
 # file, where one block per chunk took 1.6x as long). A chunk holds one cell (one value
 # of every other dim): with ``draw`` last that is one contiguous stretch of memory, which
-# HDF5 writes without gathering (measured at 10^6 draws: 0.67-0.75 s against 0.8-1.75 s
+# HDF5 writes without gathering (measured at 10^6 draws: 0.67-0.75 s against 0.82-1.75 s
 # for chunks spanning every cell).
 NETCDF_CHUNK_DRAWS = 262_144
 
@@ -358,6 +359,17 @@ def _folder_lock(folder: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
+def shown_path(path: Path) -> Path:
+    """Where the user will find ``path``: a file in an :class:`OutputSet`'s staging folder
+    is named at its final place (the staging folder is gone by the time anyone reads a
+    message about it)."""
+    path = Path(path)
+    for stage in path.parents:
+        if stage.name.startswith(STAGE_PREFIX):
+            return stage.parent / path.relative_to(stage)
+    return path
+
+
 @contextlib.contextmanager
 def atomic_write(target: Path, force: bool = False) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it onto ``target`` on success.
@@ -377,7 +389,7 @@ def atomic_write(target: Path, force: bool = False) -> Iterator[Path]:
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     except OSError as exc:
-        raise OutputError(f"{target}: cannot write ({_reason(exc)})") from None
+        raise OutputError(f"{shown_path(target)}: cannot write ({_reason(exc)})") from None
     os.close(fd)
     tmp = Path(tmp_name)
     os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes 0600; results are for sharing
@@ -388,7 +400,7 @@ def atomic_write(target: Path, force: bool = False) -> Iterator[Path]:
         err = _oserror_in(exc)
         if err is None:
             raise
-        raise OutputError(f"{target}: writing failed ({_reason(err)}); nothing was written") from None
+        raise OutputError(f"{shown_path(target)}: writing failed ({_reason(err)}); nothing was written") from None
     finally:
         if tmp.exists():
             tmp.unlink()

@@ -1,18 +1,18 @@
 """``results.nc`` written while the run draws.
 
-xarray first writes the file with every coordinate and attribute and the engine's
-variables at zero draws, along an unlimited ``draw`` dim, so the file follows the same
+xarray first writes the file with every coordinate and attribute and every draw
+variable at zero draws, along an unlimited ``draw`` dim, so the file follows the same
 conventions as :func:`nplv_sim.output.write_netcdf` (``draw`` last, one cell and
 :data:`~nplv_sim.output.NETCDF_CHUNK_DRAWS` draws per chunk, no fill value). Each time the
 engine has merged another chunk's worth of draws, a thread writes them into the file
 while the engine goes on: the engine leaves a core partly idle (its Python steps take
 turns on the GIL), and the write fills it. What only the finished run knows (the derived
-variables asked for with ``--keep``, the achieved correlations, the final attributes) is
-added last, with xarray again.
+variables and inputs asked for with ``--keep``, the achieved correlations, the final
+attributes) is added last.
 
 Measured on the 2-core machine at 10^6 draws: drawing took about as long with the writes
-as without, and 0.4 s of writing was left after it, against 0.6-1.1 s for the whole file
-written afterwards (``docs/performance.md``).
+as without, and 0.36-0.41 s of writing was left after it, against 0.56-1.13 s for the
+whole file written afterwards (``docs/performance.md``).
 """
 
 from __future__ import annotations
@@ -38,16 +38,20 @@ class DrawsWriter:
     path : Path
         The file to make (a temporary name; :func:`writing_while_drawing` renames it).
     skeleton : Dataset
-        What the file holds before any draw: the variables of ``arrays`` at zero draws,
-        with their coordinates and attributes.
+        What the file holds before any draw: every draw variable at zero draws, with its
+        coordinates and attributes, in the file's order.
     arrays : mapping
-        Variable name -> the run's array for it, (..., draws), draws last.
+        Variable name -> the run's array for it, (..., draws), draws last: filled chunk by
+        chunk while the run draws. The skeleton's other draw variables (those only the
+        finished run has, e.g. derived sums) are filled by :meth:`finish`.
     draws : int
         Draws of the run.
     """
 
     def __init__(self, path: Path, skeleton: xr.Dataset, arrays: Mapping[str, np.ndarray], draws: int) -> None:
         self.path, self.arrays, self.draws = Path(path), dict(arrays), draws
+        self._later = [n for n, da in skeleton.data_vars.items() if "draw" in da.dims and n not in self.arrays]
+        self._in_file = set(skeleton.variables)
         self._file = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="results-nc")
         # The file is made in the thread too (0.25 s with the imports), while the engine starts.
@@ -72,11 +76,15 @@ class DrawsWriter:
         stop = done if done >= self.draws else done - done % NETCDF_CHUNK_DRAWS
         if stop <= self._queued:
             return
-        for f in self._futures:
-            if f.done():
-                f.result()  # a failed write (a full disk) stops the run here
+        self.check()
         self._futures.append(self._pool.submit(self._write, self._queued, stop))
         self._queued = stop
+
+    def check(self) -> None:
+        """Raise the error of a write that has already failed (a full disk), if any."""
+        for f in self._futures:
+            if f.done():
+                f.result()
 
     def _write(self, start: int, stop: int) -> None:
         for name, values in self.arrays.items():
@@ -84,18 +92,23 @@ class DrawsWriter:
         self._file.variables["draw"][start:stop] = np.arange(start, stop)
 
     def finish(self, final: xr.Dataset) -> None:
-        """Queue the rest: the draws not written yet, then every variable, coordinate and
-        attribute of ``final`` (what the file holds in the end) not fed from the arrays."""
+        """Queue the rest: the draws not written yet, the skeleton's other draw variables,
+        then every variable, coordinate and attribute of ``final`` (what the file holds in
+        the end) that the file does not hold yet."""
         self.drawn(self.draws)
         self._futures.append(self._pool.submit(self._add, final))
         self._finished = True
 
     def _add(self, final: xr.Dataset) -> None:
+        for name in self._later:
+            self._file.variables[name][...] = final[name].transpose(..., "draw").values
         self._file.close()
-        rest = final.drop_vars([*self.arrays, "draw"])
-        if "draw" in rest.dims:
-            rest = rest.transpose(..., "draw")
-        rest.to_netcdf(self.path, mode="a", engine="h5netcdf", encoding=netcdf_encoding(rest))
+        rest = final.drop_vars([n for n, v in final.variables.items() if "draw" in v.dims])
+        # Coordinates in the file already stay as they are, unless a new variable carries
+        # them (a coordinate no variable carries would go to a global `coordinates` attribute).
+        carried = {c for c in rest.coords for v in rest.data_vars.values() if set(rest[c].dims) <= set(v.dims)}
+        rest = rest.drop_vars([c for c in rest.coords if c in self._in_file and c not in carried])
+        rest.to_netcdf(self.path, mode="a", engine="h5netcdf")
 
     def wait(self) -> None:
         """Wait for every queued write; raise the first that failed."""

@@ -388,21 +388,20 @@ def stored_skeleton(
     plan: RunPlan, arrays: tuple[np.ndarray, dict[str, np.ndarray]], keep: Sequence[str] = ()
 ) -> tuple[xr.Dataset, dict[str, np.ndarray]]:
     """What a results file (:func:`stored`) holds before any draw is made, and the kept
-    arrays (of :func:`kept_arrays`) that fill its draw variables.
+    arrays (of :func:`kept_arrays`) that fill its engine variables.
 
     Returns
     -------
     skeleton : Dataset
-        The stored engine variables at zero draws, with coordinates and attributes.
+        Every stored draw variable at zero draws, with coordinates and attributes.
     fed : dict
-        Variable name -> its engine array (..., draws), draws last.
+        Engine variable name -> its array (..., draws), draws last.
     """
     x, engine = arrays
     empty = to_dataset(plan, x[:, :0], {k: v[..., :0] for k, v in engine.items()}, correlations=False, check=False)
     skeleton = stored(empty, keep)
     fed = {v.name: engine[v.source] for v in plan.variables if v.store == "engine" and v.name in skeleton.data_vars}
-    later = [name for name, da in skeleton.data_vars.items() if "draw" in da.dims and name not in fed]
-    return skeleton.drop_vars(later), fed
+    return skeleton, fed
 
 
 def recorded_seed(attrs: Mapping[str, Any]) -> np.random.SeedSequence:

@@ -54,7 +54,7 @@ def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 def sample_quantiles(values: np.ndarray, probs: np.ndarray) -> np.ndarray:
     """Quantiles of ``values`` (..., n) along the draws (last axis), equal to
-    ``np.quantile(values, probs, axis=-1)`` (the 'linear' method).
+    ``np.quantile(values, probs, axis=-1)`` (the 'linear' method) for values without NaN.
 
     Only the order statistics the quantiles need are placed (:func:`order_statistics`),
     not every draw sorted: numpy 2.4, 10^6 draws, the 15 quantiles of the summary table
@@ -67,6 +67,8 @@ def sample_quantiles(values: np.ndarray, probs: np.ndarray) -> np.ndarray:
     """
     probs = np.asarray(probs, dtype=float)
     n = values.shape[-1]
+    if probs.size == 0:
+        return np.empty((0, *values.shape[:-1]))
     pos = probs * (n - 1)
     lo = np.floor(pos).astype(np.intp)
     hi = np.minimum(lo + 1, n - 1)
