@@ -425,7 +425,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 progress=progress,
             )
             progress.phase("summarising and writing")
-            summary = _summary_while_writing(args, a, ds, outputs)
+            summary, table = _summary_while_writing(args, a, ds, outputs.path("results.nc"))
         else:
             # results.nc is written while the engine draws: each chunk of draws as soon as
             # it is final, then what only the finished run knows (results_writer).
@@ -444,9 +444,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 progress.phase("summarising and writing")
                 results_file.finish(public_attrs(stored(ds, args.keep)))
                 results_file.check()  # a write that failed already (a full disk): say so before summarising
-                summary = _summary(args, a, ds)
-                table = summary_csv(summary)
-            write_text(outputs.path("summary.csv"), table)
+                summary, table = _summary(args, a, ds)  # the rest of results.nc is written meanwhile
+        write_text(outputs.path("summary.csv"), table)
     progress.finish()
     targets = outputs.targets
     if not args.quiet:
@@ -457,30 +456,29 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _summary(args: argparse.Namespace, a, ds):
-    """The run's summary table: the draws' statistics, the uplift layer apart when on."""
+    """The run's summary (the draws' statistics, the uplift layer apart when on) and its CSV text."""
     from .outputs import table_variables
     from .summary import DEFAULT_QUANTILES
     from .uplift import split_summary
 
     summary = summarize(ds, args.quantiles or DEFAULT_QUANTILES, variables=table_variables(), workers=args.workers)
-    return split_summary(summary, ds, a, table_variables(), args.workers)
+    summary = split_summary(summary, ds, a, table_variables(), args.workers)
+    return summary, summary_csv(summary)
 
 
-def _summary_while_writing(args: argparse.Namespace, a, ds, outputs):
-    """results.nc written in a thread (it waits on the disk) while the summary is made,
-    then summary.csv (the dask engine's path: its draws arrive all at once)."""
+def _summary_while_writing(args: argparse.Namespace, a, ds, target):
+    """:func:`_summary`, with results.nc written to ``target`` in a thread meanwhile (it waits
+    on the disk): the dask engine's path, whose draws arrive all at once."""
     from concurrent.futures import ThreadPoolExecutor
 
     from .provenance import public_attrs
     from .simulation import stored
 
     with ThreadPoolExecutor(max_workers=1) as pool:
-        written = pool.submit(write_netcdf, public_attrs(stored(ds, args.keep)), outputs.path("results.nc"))
-        summary = _summary(args, a, ds)
-        table = summary_csv(summary)
+        written = pool.submit(write_netcdf, public_attrs(stored(ds, args.keep)), target)
+        summary, table = _summary(args, a, ds)
         written.result()
-    write_text(outputs.path("summary.csv"), table)
-    return summary
+    return summary, table
 
 
 def _policy_options(p: argparse.ArgumentParser) -> None:
